@@ -1,0 +1,37 @@
+# ebano-dal: install, test and run the study.  `make help` lists the targets.
+PYTHON ?= python3
+# EXTRA=gpu installs faiss-gpu instead of faiss-cpu.
+EXTRA ?= cpu
+FASHION_MNIST_DIR = /usr/share/datasets/fashion-mnist
+
+.PHONY: help install data test test-slow export clean
+
+help:
+	@echo "make install    install ebano-dal (+dev tools, faiss-$(EXTRA)) into the active Python and Fashion-MNIST"
+	@echo "make test       package/notebook sync, clean notebooks, all notebook tests (slow/gpu cells skipped)"
+	@echo "make test-slow  the same, with the cells tagged slow"
+	@echo "make export     nbdev_export + nbdev_clean (run before every commit)"
+
+install: data
+	$(PYTHON) -m pip install --upgrade pip
+	$(PYTHON) -m pip install -e ".[dev,$(EXTRA)]"
+
+# The Debian package holds the four official idx files; nothing downloads at run time.
+data:
+	@if [ -f $(FASHION_MNIST_DIR)/t10k-labels-idx1-ubyte.gz ]; then \
+	  echo "Fashion-MNIST found in $(FASHION_MNIST_DIR)"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist; \
+	else \
+	  echo "apt-get is not available: put the four Fashion-MNIST idx .gz files in a folder and set EBANO_DAL_DATA to it."; \
+	fi
+
+test:
+	$(PYTHON) scripts/run_tests.py
+
+test-slow:
+	$(PYTHON) scripts/run_tests.py --flags slow
+
+export:
+	nbdev_export && nbdev_clean

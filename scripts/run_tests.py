@@ -1,0 +1,114 @@
+"""The project's test command: package/notebook sync, clean notebooks, then every notebook's tests.
+
+Prints one line per check and per notebook and ends with 'N passed, N failed'
+counting the checks and notebooks; exits non-zero when anything failed.
+`--flags slow gpu` also runs cells tagged with those flags.
+"""
+from __future__ import annotations
+
+import argparse
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    """Path of a console script installed beside this Python, else its bare name."""
+    p = BIN / name
+    return str(p) if p.exists() else name
+
+
+def scratch_copy(tmp: Path) -> Path:
+    """Copy what nbdev needs (settings, notebooks, package) into a scratch tree."""
+    dst = tmp / "repo"
+    dst.mkdir()
+    shutil.copy2(ROOT / "settings.ini", dst / "settings.ini")
+    shutil.copytree(ROOT / "nbs", dst / "nbs", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(ROOT / "ebano_dal", dst / "ebano_dal", ignore=shutil.ignore_patterns("__pycache__"))
+    return dst
+
+
+def tree_diff(a: Path, b: Path, pattern: str) -> list[str]:
+    """Relative names of files matching pattern that differ or exist on one side only."""
+    na = {p.relative_to(a) for p in a.rglob(pattern) if ".ipynb_checkpoints" not in p.parts}
+    nb = {p.relative_to(b) for p in b.rglob(pattern) if ".ipynb_checkpoints" not in p.parts}
+    out = sorted(str(n) for n in na ^ nb)
+    out += sorted(str(n) for n in na & nb if not filecmp.cmp(a / n, b / n, shallow=False))
+    return out
+
+
+def check_sync() -> tuple[bool, str]:
+    """True when nbdev_export would leave ebano_dal/ exactly as it is."""
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = scratch_copy(Path(tmp))
+        r = subprocess.run([tool("nbdev_export")], cwd=repo, capture_output=True, text=True)
+        if r.returncode:
+            return False, f"nbdev_export failed: {r.stderr.strip()[-2000:]}"
+        diff = tree_diff(ROOT / "ebano_dal", repo / "ebano_dal", "*.py")
+    if diff:
+        return False, ("ebano_dal/ is out of sync with nbs/ (" + ", ".join(diff)
+                       + "): run nbdev_export and commit the result.")
+    return True, "ebano_dal/ matches the notebooks"
+
+
+def check_clean() -> tuple[bool, str]:
+    """True when nbdev_clean would leave every notebook unchanged."""
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = scratch_copy(Path(tmp))
+        r = subprocess.run([tool("nbdev_clean")], cwd=repo, capture_output=True, text=True)
+        if r.returncode:
+            return False, f"nbdev_clean failed: {r.stderr.strip()[-2000:]}"
+        diff = tree_diff(ROOT / "nbs", repo / "nbs", "*.ipynb")
+    if diff:
+        return False, "notebooks not clean (" + ", ".join(diff) + "): run nbdev_clean and commit."
+    return True, "notebooks are clean"
+
+
+def test_notebook(nb: Path, flags: list[str]) -> tuple[bool, str, float]:
+    """Run one notebook's cells with nbdev_test in its own process."""
+    t0 = time.time()
+    cmd = [tool("nbdev_test"), "--path", str(nb), "--do_print"]
+    if flags:
+        cmd += ["--flags", " ".join(flags)]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+    ok = r.returncode == 0 and "Success" in r.stdout
+    return ok, (r.stdout + r.stderr).strip(), time.time() - t0
+
+
+def main() -> int:
+    """Run all checks; return the process exit status."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--flags", nargs="*", default=[], help="extra cell flags to run (slow, gpu)")
+    ap.add_argument("--workers", type=int, default=2, help="notebooks run at once")
+    ap.add_argument("notebooks", nargs="*", help="notebooks to test (default: nbs/*.ipynb)")
+    args = ap.parse_args()
+    passed = failed = 0
+    for name, check in (("sync", check_sync), ("clean", check_clean)):
+        ok, msg = check()
+        print(f"{'PASS' if ok else 'FAIL'} {name}: {msg}", flush=True)
+        passed, failed = passed + ok, failed + (not ok)
+    nbs = [Path(n) for n in args.notebooks] or sorted((ROOT / "nbs").glob("[0-9]*.ipynb"))
+    with ThreadPoolExecutor(args.workers) as pool:
+        futures = {nb: pool.submit(test_notebook, nb, args.flags) for nb in nbs}
+        for nb, fut in futures.items():
+            ok, out, secs = fut.result()
+            print(f"{'PASS' if ok else 'FAIL'} {nb.name} ({secs:.0f}s)", flush=True)
+            if not ok:
+                print("\n".join("    " + l for l in out.splitlines()[-60:]), flush=True)
+            passed, failed = passed + ok, failed + (not ok)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
