@@ -2,7 +2,7 @@
 
 Prints one line per check and per notebook and ends with 'N passed, N failed'
 counting the checks and notebooks; exits non-zero when anything failed.
-`--flags slow gpu` also runs cells tagged with those flags.
+`--flags "slow gpu"` also runs cells tagged with those flags.
 """
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def test_notebook(nb: Path, flags: list[str]) -> tuple[bool, str, float]:
 def main() -> int:
     """Run all checks; return the process exit status."""
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--flags", nargs="*", default=[], help="extra cell flags to run (slow, gpu)")
+    ap.add_argument("--flags", default="", help="extra cell flags to run, space-separated, e.g. 'slow' or 'slow gpu'")
     ap.add_argument("--workers", type=int, default=2, help="notebooks run at once")
     ap.add_argument("notebooks", nargs="*", help="notebooks to test (default: nbs/*.ipynb)")
     args = ap.parse_args()
@@ -99,7 +99,7 @@ def main() -> int:
         passed, failed = passed + ok, failed + (not ok)
     nbs = [Path(n) for n in args.notebooks] or sorted((ROOT / "nbs").glob("[0-9]*.ipynb"))
     with ThreadPoolExecutor(args.workers) as pool:
-        futures = {nb: pool.submit(test_notebook, nb, args.flags) for nb in nbs}
+        futures = {nb: pool.submit(test_notebook, nb, args.flags.split()) for nb in nbs}
         for nb, fut in futures.items():
             ok, out, secs = fut.result()
             print(f"{'PASS' if ok else 'FAIL'} {nb.name} ({secs:.0f}s)", flush=True)
