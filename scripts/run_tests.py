@@ -46,31 +46,23 @@ def tree_diff(a: Path, b: Path, pattern: str) -> list[str]:
     return out
 
 
-def check_sync() -> tuple[bool, str]:
-    """True when nbdev_export would leave ebano_dal/ exactly as it is."""
+def check_tool_is_noop(tool_name: str, folder: str, pattern: str, fix: str) -> tuple[bool, str]:
+    """True when running an nbdev tool on a scratch copy leaves folder's files matching pattern unchanged."""
     with tempfile.TemporaryDirectory() as tmp:
         repo = scratch_copy(Path(tmp))
-        r = subprocess.run([tool("nbdev_export")], cwd=repo, capture_output=True, text=True)
+        r = subprocess.run([tool(tool_name)], cwd=repo, capture_output=True, text=True)
         if r.returncode:
-            return False, f"nbdev_export failed: {r.stderr.strip()[-2000:]}"
-        diff = tree_diff(ROOT / "ebano_dal", repo / "ebano_dal", "*.py")
+            return False, f"{tool_name} failed: {r.stderr.strip()[-2000:]}"
+        diff = tree_diff(ROOT / folder, repo / folder, pattern)
     if diff:
-        return False, ("ebano_dal/ is out of sync with nbs/ (" + ", ".join(diff)
-                       + "): run nbdev_export and commit the result.")
-    return True, "ebano_dal/ matches the notebooks"
+        return False, f"{tool_name} would change {folder}/ (" + ", ".join(diff) + f"): {fix}"
+    return True, f"{tool_name} leaves {folder}/ unchanged"
 
 
-def check_clean() -> tuple[bool, str]:
-    """True when nbdev_clean would leave every notebook unchanged."""
-    with tempfile.TemporaryDirectory() as tmp:
-        repo = scratch_copy(Path(tmp))
-        r = subprocess.run([tool("nbdev_clean")], cwd=repo, capture_output=True, text=True)
-        if r.returncode:
-            return False, f"nbdev_clean failed: {r.stderr.strip()[-2000:]}"
-        diff = tree_diff(ROOT / "nbs", repo / "nbs", "*.ipynb")
-    if diff:
-        return False, "notebooks not clean (" + ", ".join(diff) + "): run nbdev_clean and commit."
-    return True, "notebooks are clean"
+CHECKS = {
+    "sync": ("nbdev_export", "ebano_dal", "*.py", "the package is out of sync with nbs/; run nbdev_export and commit."),
+    "clean": ("nbdev_clean", "nbs", "*.ipynb", "notebooks are not clean; run nbdev_clean and commit."),
+}
 
 
 def test_notebook(nb: Path, flags: list[str]) -> tuple[bool, str, float]:
@@ -93,8 +85,8 @@ def main() -> int:
     ap.add_argument("notebooks", nargs="*", help="notebooks to test (default: nbs/*.ipynb)")
     args = ap.parse_args()
     passed = failed = 0
-    for name, check in (("sync", check_sync), ("clean", check_clean)):
-        ok, msg = check()
+    for name, args_ in CHECKS.items():
+        ok, msg = check_tool_is_noop(*args_)
         print(f"{'PASS' if ok else 'FAIL'} {name}: {msg}", flush=True)
         passed, failed = passed + ok, failed + (not ok)
     nbs = [Path(n) for n in args.notebooks] or sorted((ROOT / "nbs").glob("[0-9]*.ipynb"))
