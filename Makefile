@@ -4,13 +4,15 @@ PYTHON ?= python3
 EXTRA ?= cpu
 FASHION_MNIST_DIR = /usr/share/datasets/fashion-mnist
 
-.PHONY: help install data test test-slow export clean
+.PHONY: help install data test test-slow export clean study quick
 
 help:
 	@echo "make install    install ebano-dal (+dev tools, faiss-$(EXTRA)) into the active Python and Fashion-MNIST"
 	@echo "make test       package/notebook sync, clean notebooks, all notebook tests (slow/gpu cells skipped)"
 	@echo "make test-slow  the same, with the cells tagged slow"
 	@echo "make export     nbdev_export + nbdev_clean (run before every commit)"
+	@echo "make study      the default study on Fashion-MNIST (ebano-dal run params/fashion-mnist.yaml), results in outputs/"
+	@echo "make quick      a first look in a few minutes (the quick profile of the same file)"
 
 install: data
 	$(PYTHON) -m pip install --upgrade pip
@@ -35,3 +37,11 @@ test-slow:
 
 export:
 	nbdev_export && nbdev_clean
+
+# The default study: every experiment of params/fashion-mnist.yaml, then the report (outputs/fashion-mnist/).
+study:
+	ebano-dal run params/fashion-mnist.yaml
+
+# A first look in a few minutes (outputs/fashion-mnist-quick/).
+quick:
+	ebano-dal run params/fashion-mnist.yaml --profile quick
