@@ -60,8 +60,8 @@ def engines(model, args) -> dict:
 
 def forward_rate(model, images: np.ndarray, batch_size: int, repeats: int) -> float:
     """The model's own batched forward images/s on the same images (after a warm-up call)."""
-    model.predict_on_batch(images[:batch_size])
     x = np.concatenate([images] * max(1, -(-batch_size * repeats // len(images))))[:batch_size * repeats]
+    model.predict_on_batch(x[:batch_size])  # warm-up at the timed batch shape (fewer images than a batch retrace)
     _, wall, _ = timed(lambda: [model.predict_on_batch(x[s:s + batch_size]) for s in range(0, len(x), batch_size)])
     return len(x) / wall
 
