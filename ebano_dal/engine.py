@@ -14,8 +14,8 @@ import numpy as np
 from keras import ops
 from sklearn.decomposition import TruncatedSVD
 
-from .explain import (Explanation, analysed_layers, best_explanations, blur_radius, feature_masks, gaussian_blur,
-                      perturb)
+from .explain import (DEFAULT_BLUR_RADIUS, Explanation, _check_radius, analysed_layers, best_explanations,
+                               feature_masks, perturb, pillow_gaussian_blur)
 from .models import conv_layer_names
 
 # %% auto #0
@@ -227,13 +227,34 @@ def _positive_int(name: str, value) -> int:
     return int(value)
 
 
+class _PillowBlur(keras.layers.Layer):
+    """Keras layer applying pillow_gaussian_blur with a fixed radius, so the engine can compile it."""
+
+    def __init__(self, radius: float, **kwargs):
+        super().__init__(**kwargs)
+        self.radius = radius
+
+    def call(self, x):
+        return pillow_gaussian_blur(x, self.radius)
+
+
+@lru_cache(maxsize=16)
+def _blur_program(shape: tuple[int, int, int], radius: float) -> keras.Model:
+    """A compiled model blurring pixel images (B, *shape) exactly as pillow_gaussian_blur, in one fused program."""
+    x = keras.Input(shape)
+    program = keras.Model(x, _PillowBlur(radius)(x))
+    program.compile(jit_compile=keras.backend.backend() in ("tensorflow", "jax"))
+    return program
+
+
 class BatchEBAnO:
     """EBAnO local explanations of batches of pixel-space images (mode 'fast' or the thesis's 'thesis')."""
 
     def __init__(self, model: keras.Model, layers: Sequence[str] | None = None, n_components: int = 10,
                  k_range: Sequence[int] = range(2, 11), mode: str = "fast", n_hypercolumns: int | None = None,
                  batch_size: int = 32, preprocess: Callable | None = None, mixed_precision: bool = False,
-                 seed: int = 0, kmeans_iter: int = 10, kmeans_tol: float = 1e-6, forward_batch_size: int | None = None):
+                 seed: int = 0, kmeans_iter: int = 10, kmeans_tol: float = 1e-6, forward_batch_size: int | None = None,
+                 radius: float = DEFAULT_BLUR_RADIUS):
         if mode not in ("fast", "thesis"):
             raise ValueError(f"mode={mode!r} is unknown; use 'fast' or 'thesis'.")
         if preprocess is not None and not callable(preprocess):
@@ -256,7 +277,8 @@ class BatchEBAnO:
         if mode == "thesis" and not self.n_components <= self.n_hypercolumns <= n_pixels:
             raise ValueError(f"n_hypercolumns={n_hypercolumns} must lie between n_components={self.n_components} and "
                              f"the {n_pixels} pixels of an image.")
-        self.radius = blur_radius(max(H, W))
+        self.radius = _check_radius(radius)
+        self._blur = _blur_program(self.input_shape, self.radius)
         self.forward_batch_size = (max(self.batch_size, 2 ** 19 // (H * W * self.input_shape[2])) if forward_batch_size is None
                                    else _positive_int("forward_batch_size", forward_batch_size))
         cells = sum(g[0] * g[1] for g, _ in self.groups)
@@ -356,21 +378,25 @@ class BatchEBAnO:
             z, labels = np.stack(zs).reshape(len(x), H, W, -1), np.stack(labels)
         return probs, z, labels.reshape(len(x), len(self.ks), H, W) + 1
 
-    def _perturbed_probs(self, x: np.ndarray, maps: np.ndarray) -> np.ndarray:
-        """P_t (B, Σk, C): predictions of every image with one feature blurred, forward_batch_size images per pass."""
+    def _perturbed(self, x: np.ndarray, maps: np.ndarray):
+        """The perturbed images of a batch (b, Σk, H, W, C), one feature blurred in each, as numpy chunks of b images."""
         H, W, C = self.input_shape
-        blurred = gaussian_blur(x, self.radius)
+        blurred = self._blur.predict_on_batch(x)
         masks = feature_masks(maps, self.ks)
         step = max(1, 2 ** 25 // (sum(self.ks) * H * W * C))  # images whose perturbed copies are built at once
-        out = []
         for s in range(0, len(x), step):
-            batch = perturb(x[s:s + step, None], blurred[s:s + step, None], masks[s:s + step])
-            batch = ops.convert_to_numpy(ops.reshape(batch, (-1, H, W, C)))
+            yield ops.convert_to_numpy(perturb(x[s:s + step, None], blurred[s:s + step, None], masks[s:s + step]))
+
+    def _perturbed_probs(self, x: np.ndarray, maps: np.ndarray) -> np.ndarray:
+        """P_t (B, Σk, C): predictions of every perturbed image, forward_batch_size images per pass."""
+        out = []
+        for chunk in self._perturbed(x, maps):
+            batch = chunk.reshape(-1, *self.input_shape)
             out += [self._net.predict_on_batch(self.preprocess(batch[i:i + self.forward_batch_size]))
                     for i in range(0, len(batch), self.forward_batch_size)]
         return np.concatenate(out).reshape(len(x), sum(self.ks), -1).astype("float32")
 
-    def _run(self, images, classes, explain: bool):
+    def _run(self, images, classes, explain: bool, all_k: bool = False):
         """Iterate over batches; yield (features, maps) or Explanations."""
         x, classes = self._check_images(images, classes)
         for s in range(0, len(x), self.batch_size):
@@ -380,11 +406,14 @@ class BatchEBAnO:
                 yield z, maps
                 continue
             coi = probs.argmax(1) if classes is None else classes[s:s + self.batch_size]
-            yield best_explanations(xb, maps, self.ks, probs, self._perturbed_probs(xb, maps), coi)
+            yield best_explanations(xb, maps, self.ks, probs, self._perturbed_probs(xb, maps), coi, all_k)
 
-    def explain(self, images, classes: Sequence[int] | None = None) -> list[Explanation]:
-        """One Explanation per image for its class of interest (default: the predicted class)."""
-        return [e for batch in self._run(images, classes, True) for e in batch]
+    def explain(self, images, classes: Sequence[int] | None = None,
+                all_k: bool = False) -> list[Explanation] | list[list[Explanation]]:
+        """One Explanation per image for its class of interest (default: the predicted class), keeping the best k.
+
+        all_k=True: per image, the list of explanations for every k of k_range (in that order)."""
+        return [e for batch in self._run(images, classes, True, all_k) for e in batch]
 
     def features(self, images) -> np.ndarray:
         """Unit-norm reduced hypercolumns (N, H, W, n_components) that the clustering sees."""
