@@ -4,13 +4,14 @@ PYTHON ?= python3
 EXTRA ?= cpu
 FASHION_MNIST_DIR = /usr/share/datasets/fashion-mnist
 
-.PHONY: help install data test test-slow export clean study quick
+.PHONY: help install data test test-slow export docs clean study quick
 
 help:
 	@echo "make install    install ebano-dal (+dev tools, faiss-$(EXTRA)) into the active Python and Fashion-MNIST"
 	@echo "make test       package/notebook sync, clean notebooks, all notebook tests (slow/gpu cells skipped)"
 	@echo "make test-slow  the same, with the cells tagged slow"
 	@echo "make export     nbdev_export + nbdev_clean (run before every commit)"
+	@echo "make docs       execute nbs/index.ipynb and nbs/[0-9]*.ipynb in place, keeping their figures (NBS=... for some)"
 	@echo "make study      the default study on Fashion-MNIST (ebano-dal run params/fashion-mnist.yaml), results in outputs/"
 	@echo "make quick      a first look in a few minutes (the quick profile of the same file)"
 
@@ -37,6 +38,12 @@ test-slow:
 
 export:
 	nbdev_export && nbdev_clean
+
+# Execute notebooks in place so that they are committed with their outputs (cells tagged slow/gpu skipped,
+# as in make test), then nbdev_clean them; fails on an error, warns above 2 MB.  NBS="nbs/03_explain.ipynb" for one.
+NBS ?=
+docs:
+	$(PYTHON) scripts/make_docs.py $(NBS)
 
 # The default study: every experiment of params/fashion-mnist.yaml, then the report (outputs/fashion-mnist/).
 study:
