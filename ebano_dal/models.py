@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import keras
@@ -15,10 +16,12 @@ import numpy as np
 import pandas as pd
 from keras import layers
 
+from .data import load_fashion_mnist
+
 # %% auto #0
-__all__ = ['MIN_APPLICATION_SIDE', 'BUILDERS', 'WEIGHTS_SUFFIX', 'small_cnn', 'resnet50', 'vgg16', 'conv_layer_names',
-           'PlateauRule', 'epoch_data', 'TrainHistory', 'train', 'train_base', 'fine_tune', 'save_weights',
-           'load_weights', 'predict_proba', 'embedding_model']
+__all__ = ['MIN_APPLICATION_SIDE', 'BUILDERS', 'WEIGHTS_SUFFIX', 'FASHION_CNN_VAL_IMAGES', 'small_cnn', 'resnet50', 'vgg16',
+           'conv_layer_names', 'PlateauRule', 'epoch_data', 'TrainHistory', 'train', 'train_base', 'fine_tune',
+           'save_weights', 'load_weights', 'predict_proba', 'embedding_model', 'fashion_cnn']
 
 # %% ../nbs/01_models.ipynb #1030e3d5
 def _check_shape(input_shape) -> tuple[int, int, int]:
@@ -283,3 +286,27 @@ def embedding_model(model: keras.Model) -> keras.Model:
     if not dense:
         raise ValueError(f"Model {model.name!r} has no Dense layer whose input could serve as the embedding.")
     return keras.Model(model.inputs, dense[-1].input, name=f"{model.name}_embedding")
+
+# %% ../nbs/01_models.ipynb #8d12ea4d
+FASHION_CNN_VAL_IMAGES = 500  # fashion_cnn validates on the training images right after its first n_train
+
+
+@lru_cache(maxsize=None)
+def _fashion_cnn(n_train: int, epochs: int, seed: int, width: int, batch_size: int) -> keras.Model:
+    """fashion_cnn's training, memoised on its arguments in signature order."""
+    (x, y), _ = load_fashion_mnist()
+    most = len(x) - FASHION_CNN_VAL_IMAGES
+    if not isinstance(n_train, (int, np.integer)) or not 1 <= n_train <= most:
+        raise ValueError(f"n_train={n_train!r} must be an int in 1..{most} (the next {FASHION_CNN_VAL_IMAGES} "
+                         "training images are the validation set).")
+    x, val = x[..., None], slice(n_train, n_train + FASHION_CNN_VAL_IMAGES)
+    model = small_cnn(width=width, seed=seed)
+    train_base(model, x[:n_train], y[:n_train], x[val], y[val], epochs=epochs, patience=2, batch_size=batch_size,
+               seed=seed)
+    return model
+
+
+def fashion_cnn(n_train: int = 3000, epochs: int = 2, seed: int = 0, width: int = 16,
+                batch_size: int = 32) -> keras.Model:
+    """The notebooks' shared example model: small_cnn trained by train_base on n_train Fashion-MNIST images, memoised."""
+    return _fashion_cnn(n_train, epochs, seed, width, batch_size)
