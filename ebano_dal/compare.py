@@ -31,7 +31,7 @@ def explained_variance(engine: BatchEBAnO, images: np.ndarray, n_components: int
         _, *acts = engine._predict(np.asarray(images[s:s + engine.batch_size], "float32"))
         by_grid = stack_by_grid(acts, engine.groups)
         total = sum(int(a.shape[-1]) for a in by_grid)
-        _, lam = pca_components(by_grid, (H, W), total, getattr(engine, "_sqrt", None))
+        _, lam = pca_components(by_grid, (H, W), total, getattr(engine.clustering, "sqrt_blocks", None))
         lam = np.maximum(keras.ops.convert_to_numpy(lam).astype(np.float64), 0.0)
         ratio = lam / np.maximum(lam.sum(axis=1, keepdims=True), 1e-30)
         n = min(n_components, ratio.shape[1])
