@@ -382,8 +382,8 @@ def read_run_params(folder: str | Path) -> dict:
     return {**old, "strategy_params": old.pop("params", {})}
 
 
-def _check_run_dir(spec: RunSpec, split: DALSplit, out_dir: Path) -> None:
-    """Raise ValueError when out_dir already holds a run with other settings."""
+def _check_run_dir(mine: dict, out_dir: Path) -> None:
+    """Raise ValueError when out_dir already holds a run with another record (settings, split or data) than mine."""
     path = out_dir / PARAMS_FILE
     if not path.is_file():
         return
@@ -391,7 +391,6 @@ def _check_run_dir(spec: RunSpec, split: DALSplit, out_dir: Path) -> None:
     if "spec" not in saved:
         raise ValueError(f"{out_dir} holds a run made by an earlier ebano-dal version; choose another out_dir or "
                          "delete that run.")
-    mine = run_record(spec, split)
     differ = sorted(k for k in set(saved["spec"]) | set(mine["spec"]) if saved["spec"].get(k) != mine["spec"].get(k))
     differ += ["split"] if saved["split"] != mine["split"] else []
     differ += ["data"] if saved.get("data", {}).get("fingerprint") != mine["data"]["fingerprint"] else []
@@ -400,9 +399,9 @@ def _check_run_dir(spec: RunSpec, split: DALSplit, out_dir: Path) -> None:
                          "that run.")
 
 
-def _start_run(spec: RunSpec, split: DALSplit, data: dict, out_dir: Path) -> LoopState:
-    """Write params.json, get the shared base model and save the state of iteration 0."""
-    write_json(out_dir / PARAMS_FILE, {**run_record(spec, split), "versions": versions()})
+def _start_run(spec: RunSpec, split: DALSplit, data: dict, out_dir: Path, record: dict) -> LoopState:
+    """Write params.json (the run record and versions), get the shared base model and save the state of iteration 0."""
+    write_json(out_dir / PARAMS_FILE, {**record, "versions": versions()})
     path, record = base_model(spec, split, data)
     weights = f"weights_000{WEIGHTS_SUFFIX}"
     write_atomic(out_dir / weights, lambda f: f.write(path.read_bytes()))
@@ -426,14 +425,15 @@ def run_dal(spec: RunSpec, split: DALSplit, data: dict | None = None, stop_after
     if spec.num_classes() is None or spec.data.pool is None:
         spec.check_pool(len(split.pool))
     out_dir = Path(spec.out_dir).expanduser()
-    _check_run_dir(spec, split, out_dir)
+    record = run_record(spec, split)              # the data fingerprint is computed once per call
+    _check_run_dir(record, out_dir)
     state = LoopState.load(out_dir)
     tau = spec.query.tau
     last = tau if stop_after is None else min(stop_after, tau)
     if state is None or state.iteration < last:
         data = data if data is not None else run_inputs(spec)[1]
         check_data(split, data)
-        state = state or _start_run(spec, split, data, out_dir)
+        state = state or _start_run(spec, split, data, out_dir, record)
         rng = rng_from_state(state.rng)
         while state.iteration < last:
             state = dal_iteration(spec, split, data, state, rng, out_dir, fine_tune, on_query)
