@@ -22,7 +22,7 @@ from .data import (FASHION_MNIST_FILES, IMAGE_EXTENSIONS, SPLIT_PARTS, DALSplit,
                             image_folder_split, labels_fingerprint, load_image_folder, load_imagenet_subset)
 from .engine import BatchEBAnO
 from .models import (BUILDERS, WEIGHTS_SUFFIX, TrainHistory, embedding_model, fine_tune, load_weights,
-                              predict_proba, save_weights, train_base)
+                              mc_dropout_model, predict_mc, predict_proba, save_weights, train_base)
 from .records import Stopwatch, files_fingerprint, read_json, to_plain, versions, write_atomic, write_json
 from .spec import ARCHITECTURES, RunSpec
 from .strategies import QueryContext
@@ -277,12 +277,18 @@ def query_context(spec: RunSpec, model: keras.Model, x_all: np.ndarray, pool: np
             lazy["embed"] = embedding_model(model)
         return predict_proba(lazy["embed"], x)
 
+    def mc_probs(x, passes):
+        if "mc" not in lazy:
+            lazy["mc"] = mc_dropout_model(model)
+        return predict_mc(lazy["mc"], x, passes)
+
     return QueryContext(
         probs, spec.query.q, rng, iteration=iteration, n_iterations=spec.query.tau,
         explain=sw.wrap("explain", lambda pos: explainer().explain(x_all[pool[np.asarray(pos)]])),
         embed=sw.wrap("embed", lambda pos: embed(x_all[pool[np.asarray(pos)]])),
         embed_labeled=sw.wrap("embed", lambda: embed(x_all[labeled])),
-        images=lambda pos: x_all[pool[np.asarray(pos)]])
+        images=lambda pos: x_all[pool[np.asarray(pos)]],
+        mc_probs=sw.wrap("predict", lambda pos, passes: mc_probs(x_all[pool[np.asarray(pos)]], passes)))
 
 
 def _augment_file(out_dir: Path, i: int, result, pool: np.ndarray, label_of: dict) -> list[str]:
