@@ -31,7 +31,8 @@ from .strategies import QueryContext
 __all__ = ['STATE_FILE', 'PARAMS_FILE', 'METRICS_FILE', 'QUERIES_FILE', 'QUERY_COLUMNS', 'run_inputs', 'check_options',
            'check_data', 'Oracle', 'iteration_seed', 'query_rng', 'rng_from_state', 'LoopState', 'build_model',
            'default_cache_dir', 'base_spec', 'base_weights_path', 'accuracy', 'base_model', 'query_context',
-           'dal_iteration', 'DALRun', 'data_fingerprint', 'run_record', 'read_run_params', 'run_dal']
+           'dal_iteration', 'DALRun', 'data_fingerprint', 'run_record', 'read_params_file', 'recorded_run_params',
+           'read_run_params', 'run_dal']
 
 # %% ../nbs/06_loop.ipynb #fdb33747
 def run_inputs(spec: RunSpec) -> tuple[DALSplit, dict[str, tuple[np.ndarray, np.ndarray]]]:
@@ -379,13 +380,22 @@ def run_record(spec: RunSpec, split: DALSplit) -> dict:
     return to_plain({"spec": spec.settings(), "split": split.settings, "data": data_fingerprint(spec)})
 
 
+def read_params_file(folder: str | Path) -> dict:
+    """A run folder's params.json record, or a ValueError naming the file and the fix when it is corrupt."""
+    return read_json(Path(folder) / PARAMS_FILE, "the run's parameters", _RESTART)
+
+
+def recorded_run_params(record: dict) -> dict:
+    """The run keys of a params.json record (this version's format or the earlier one)."""
+    if "spec" in record:
+        return record["spec"]
+    old = {k: v for k, v in record["settings"].items() if k != "split"}
+    return {**old, "strategy_params": old.pop("params", {})}
+
+
 def read_run_params(folder: str | Path) -> dict:
     """The run keys recorded in a run folder's params.json (this version's format or the earlier one)."""
-    saved = read_json(Path(folder) / PARAMS_FILE, "the run's parameters", _RESTART)
-    if "spec" in saved:
-        return saved["spec"]
-    old = {k: v for k, v in saved["settings"].items() if k != "split"}
-    return {**old, "strategy_params": old.pop("params", {})}
+    return recorded_run_params(read_params_file(folder))
 
 
 def _check_run_dir(mine: dict, out_dir: Path) -> None:
@@ -393,7 +403,7 @@ def _check_run_dir(mine: dict, out_dir: Path) -> None:
     path = out_dir / PARAMS_FILE
     if not path.is_file():
         return
-    saved = read_json(path, "the run's parameters", _RESTART)
+    saved = read_params_file(out_dir)
     if "spec" not in saved:
         raise ValueError(f"{out_dir} holds a run made by an earlier ebano-dal version; choose another out_dir or "
                          "delete that run.")

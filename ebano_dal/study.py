@@ -257,25 +257,26 @@ def check_writable(folder: Path) -> None:
         raise ValueError(f"output folder {folder} cannot be written ({e.strerror or e}); choose another --out.") from None
 
 
-def settings_differ(folder: Path, run: Run, data: dict) -> list[str]:
-    """The run keys (and "data") whose values in the run folder's params.json differ from the run's and its data's."""
-    from ebano_dal.loop import PARAMS_FILE, read_run_params
+def settings_differ(folder: Path, spec: RunSpec, data: dict) -> list[str]:
+    """The run keys (and "data") whose values in the run folder's params.json differ from the spec's and its data's."""
+    from ebano_dal.loop import PARAMS_FILE, read_params_file, recorded_run_params
     if not (folder / PARAMS_FILE).is_file():
         return []
-    saved, wanted = read_run_params(folder), RunSpec.from_dict(run.params).settings()
+    record = read_params_file(folder)
+    saved, wanted = recorded_run_params(record), spec.settings()
     differ = sorted(k for k in set(saved) | set(wanted) if saved.get(k) != wanted.get(k))
-    recorded = read_json(folder / PARAMS_FILE).get("data", {}).get("fingerprint")
-    return differ + (["data"] if recorded != data["fingerprint"] else [])
+    return differ + (["data"] if record.get("data", {}).get("fingerprint") != data["fingerprint"] else [])
 
 
 def check_runs(runs: list[Run], root: Path, rerun: bool) -> None:
     """Check every run before the first starts; a run folder made with other settings is refused, or emptied to rerun."""
     with output_to(root / LOG_FILE):          # importing Keras prints its backend's start-up lines: into the study's log
         from ebano_dal.loop import check_options, data_fingerprint
-    for r in runs:
-        check_options(RunSpec.from_dict(r.params))
-    data = data_fingerprint(RunSpec.from_dict(runs[0].params))     # one dataset and data folder per study
-    stale = [(r, d) for r in runs if (d := settings_differ(run_dir(root, r), r, data))]
+    specs = [RunSpec.from_dict(r.params) for r in runs]
+    for spec in specs:
+        check_options(spec)
+    data = data_fingerprint(specs[0])                                # one dataset and data folder per study
+    stale = [(r, d) for r, spec in zip(runs, specs) if (d := settings_differ(run_dir(root, r), spec, data))]
     if stale and not rerun:
         (r, differ), more = stale[0], len(stale) - 1
         raise ValueError(f"{run_dir(root, r)} holds a run made with other {', '.join(differ)}"
