@@ -263,7 +263,8 @@ def _load_augmented(out_dir: Path, files: list[str], like: np.ndarray) -> tuple[
 
 
 def query_context(spec: RunSpec, model: keras.Model, x_all: np.ndarray, pool: np.ndarray, labeled: list[int],
-                  probs: np.ndarray, rng: np.random.Generator, iteration: int, sw: Stopwatch) -> QueryContext:
+                  probs: np.ndarray, rng: np.random.Generator, iteration: int, sw: Stopwatch,
+                  annotate: Callable | None = None) -> QueryContext:
     """The strategies' view of one iteration; explain and embed work on pool positions and are built lazily."""
     seed = iteration_seed(spec.seed, iteration)
     lazy = {}
@@ -285,11 +286,12 @@ def query_context(spec: RunSpec, model: keras.Model, x_all: np.ndarray, pool: np
 
     return QueryContext(
         probs, spec.query.q, rng, iteration=iteration, n_iterations=spec.query.tau,
-        explain=sw.wrap("explain", lambda pos: explainer().explain(x_all[pool[np.asarray(pos)]])),
+        explain=sw.wrap("explain", lambda pos, classes=None: explainer().explain(x_all[pool[np.asarray(pos)]], classes)),
         embed=sw.wrap("embed", lambda pos: embed(x_all[pool[np.asarray(pos)]])),
         embed_labeled=sw.wrap("embed", lambda: embed(x_all[labeled])),
         images=lambda pos: x_all[pool[np.asarray(pos)]],
-        mc_probs=sw.wrap("predict", lambda pos, passes: mc_probs(x_all[pool[np.asarray(pos)]], passes)))
+        mc_probs=sw.wrap("predict", lambda pos, passes: mc_probs(x_all[pool[np.asarray(pos)]], passes)),
+        annotate=annotate)
 
 
 def _augment_file(out_dir: Path, i: int, result, pool: np.ndarray, label_of: dict) -> list[str]:
@@ -317,8 +319,17 @@ def dal_iteration(spec: RunSpec, split: DALSplit, data: dict, state: LoopState, 
         probs = predict_proba(model, x_all[pool])
     strategy = qs.build()
     name = strategy.name_at(i, qs.tau)
+    asked = set()
+
+    def annotate(pos):                                                         # the oracle, for queried samples only
+        asked.update(np.asarray(pos).tolist())
+        return y_all[pool[np.asarray(pos)]]
+
     with sw.time("query"):                                                     # query
-        result = strategy.query(query_context(spec, model, x_all, pool, state.labeled, probs, rng, i, sw))
+        result = strategy.query(query_context(spec, model, x_all, pool, state.labeled, probs, rng, i, sw, annotate))
+    if not asked <= set(result.indices.tolist()):
+        raise ValueError(f"strategy {name!r} asked the oracle about pool positions it did not query; a strategy may "
+                         "annotate only samples of its batch.")
     chosen = pool[result.indices]                                              # annotate
     labels = oracle.reveal(chosen)
     label_of = dict(zip(result.indices.tolist(), labels.tolist()))

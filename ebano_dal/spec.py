@@ -158,7 +158,7 @@ class QuerySpec(_Section):
     l_U: int | None = setting(None, count(0, optional=True), "at most this many EBAnO picks per iteration")
     l_A: int | None = setting(None, count(0, optional=True), "at most this many EBAnO-Augment images per iteration")
     kappa: int | None = setting(None, count(optional=True), "pool samples EBAnO explains per iteration (null: all)")
-    eta: float = setting(0.5, number(), "minimum m = nPIR_fmax - nPIRP_fmax of an EBAnO pick")
+    eta: float | None = setting(None, number(optional=True), "minimum EBAnO score of a pick (null: the score's default, 0.5 for m, 0 for m_mean)")
     strategy_params: dict = setting({}, mapping, "further options of the strategy, e.g. {beta: 10}")
     q: int = setting(100, count(), "samples queried per iteration")
     tau: int = setting(6, count(), "DAL iterations")
@@ -290,7 +290,7 @@ STUDY_DEFAULTS: dict = {
 }
 STUDY_KEYS = ("grid", "report", "profiles")
 SECTION_KEYS = {"grid": ("seeds", "experiments"), "report": ("target_accuracy", "baselines"),
-                "experiment": ("strategy", "mix", "limited")}
+                "experiment": ("strategy", "mix", "limited", "strategy_params")}
 
 
 def check_keys(d: dict, known: Sequence[str], where: str) -> None:
@@ -319,11 +319,15 @@ def check_grid(grid: dict) -> None:
     for s in seeds:
         count(0)("grid.seeds", s)
     if not isinstance(grid["experiments"], list) or not grid["experiments"]:
-        raise ValueError("grid.experiments must be a non-empty list of {strategy, mix, limited} entries.")
+        raise ValueError("grid.experiments must be a non-empty list of {strategy, mix, limited, strategy_params} "
+                         "entries.")
     for e in grid["experiments"]:
         check_keys(e, SECTION_KEYS["experiment"], "a grid experiment")
         if "strategy" not in e:
             raise ValueError(f"grid experiment {e!r} has no strategy; name one of {', '.join(sorted(STRATEGIES))}.")
+        if not isinstance(e.get("strategy_params", {}), dict):
+            raise ValueError(f"grid experiment {e!r} has strategy_params that are not a mapping; write them as "
+                             "{option: value}.")
         for key, allowed in (("strategy", tuple(STRATEGIES)), ("mix", MIXES), ("limited", (True, False))):
             values = e.get(key, [])
             for v in values if isinstance(values, list) else [values]:

@@ -70,9 +70,10 @@ class Run:
     params: dict
 
 
-def experiment_name(strategy: str, mix: str = "plain", limited: bool = True) -> str:
-    """Folder name of an experiment: the strategy, then its mix unless plain, then L/NL for limitable strategies."""
-    parts = [strategy] + ([mix] if mix != "plain" else [])
+def experiment_name(strategy: str, mix: str = "plain", limited: bool = True, options: dict | None = None) -> str:
+    """Folder name of an experiment: the strategy (+option=value...), its mix unless plain, L/NL if limitable."""
+    head = "+".join([strategy] + [f"{k}={v}" for k, v in sorted((options or {}).items())])
+    parts = [head] + ([mix] if mix != "plain" else [])
     return "-".join(parts + (["L" if limited else "NL"] if is_limitable(strategy) else []))
 
 
@@ -89,12 +90,14 @@ def expand_grid(params: dict) -> list[Run]:
         limitable = is_limitable(e["strategy"])
         for mix in _as_list(e.get("mix", "plain")):
             for limited in _as_list(e.get("limited", True)) if limitable else [True]:
-                name = experiment_name(e["strategy"], mix, limited)
+                options = e.get("strategy_params", {})
+                name = experiment_name(e["strategy"], mix, limited, options)
                 if name in seen:
                     raise ValueError(f"grid experiment {name!r} is listed twice; remove one of them.")
                 seen.add(name)
                 for s in params["grid"]["seeds"]:
                     spec = RunSpec.from_dict({**base, "strategy": e["strategy"], "mix": mix, "limited": limited,
+                                              "strategy_params": {**base.get("strategy_params", {}), **options},
                                               "seed": int(s)})
                     runs.append(Run(name, int(s), spec.to_dict()))
     return runs
