@@ -30,7 +30,7 @@ __all__ = ['FASHION_MNIST_FILES', 'FASHION_MNIST_CLASSES', 'IMAGE_EXTENSIONS', '
            'load_fashion_mnist', 'fashion_mnist_arrays', 'BadImageError', 'image_hw', 'to_channels', 'read_image',
            'ImageFolder', 'load_image_folder', 'imagenet_synsets', 'imagenet_class_indices', 'load_imagenet_subset',
            'DALSplit', 'labels_fingerprint', 'stratified_split', 'fashion_mnist_split', 'image_folder_split',
-           'SplitImages', 'save_split', 'load_split', 'get_or_create_split']
+           'SplitImages', 'Rows', 'save_split', 'load_split', 'get_or_create_split']
 
 # %% ../nbs/00_data.ipynb #7ed479dd
 FASHION_MNIST_FILES = {
@@ -490,6 +490,45 @@ class SplitImages:
             raise IndexError("an index outside the split was requested; only S0, pool, validation and test images "
                              "are loaded.")
         return self.images[rows]
+
+# %% ../nbs/00_data.ipynb #d8b2f6a1
+class Rows:
+    """Chosen rows of one or more image arrays (in memory or memory-mapped), read only when indexed, like one array."""
+
+    def __init__(self, *parts):
+        self.parts = []
+        for part in parts:
+            array, idx = part if isinstance(part, tuple) else (part, None)
+            idx = np.arange(len(array), dtype=np.int64) if idx is None else np.asarray(idx, dtype=np.int64)
+            if idx.ndim != 1 or (len(idx) and (idx.min() < 0 or idx.max() >= len(array))):
+                raise IndexError(f"Rows indices must be a 1-D array within 0..{len(array) - 1}; got shape {idx.shape}.")
+            self.parts.append((array, idx))
+        if not self.parts or len({tuple(a.shape[1:]) for a, _ in self.parts}) != 1:
+            raise ValueError("Rows needs at least one part, and all parts must share the image shape.")
+        self.starts = np.cumsum([0] + [len(i) for _, i in self.parts])
+        first = self.parts[0][0]
+        self.shape = (int(self.starts[-1]), *first.shape[1:])
+        self.dtype = np.result_type(*[a.dtype for a, _ in self.parts])     # as np.concatenate of the parts would
+        self.ndim = len(self.shape)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key) -> np.ndarray:
+        if isinstance(key, (int, np.integer)):
+            return self[np.array([key])][0]
+        pos = np.arange(len(self))[key] if isinstance(key, slice) else np.asarray(key, dtype=np.int64)
+        pos = np.where(pos < 0, pos + len(self), pos)
+        if pos.ndim != 1 or (len(pos) and (pos.min() < 0 or pos.max() >= len(self))):
+            raise IndexError(f"Rows of {len(self)} images indexed with {key!r}.")
+        out = np.empty((len(pos), *self.shape[1:]), self.dtype)
+        part = np.searchsorted(self.starts, pos, side="right") - 1
+        for j, (array, idx) in enumerate(self.parts):
+            mine = np.flatnonzero(part == j)
+            if len(mine):
+                out[mine] = array[idx[pos[mine] - self.starts[j]]]
+        return out
+
 
 # %% ../nbs/00_data.ipynb #4bf1710b
 SPLIT_FORMAT = "ebano-dal-split/1"

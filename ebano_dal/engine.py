@@ -474,16 +474,16 @@ class BatchEBAnO:
         return ks
 
     def _check_images(self, images, classes) -> tuple[np.ndarray, np.ndarray | None]:
-        """images as float32 N×H×W×C and classes as int array (or None), checked against the model."""
-        x = np.asarray(images)
-        if x.dtype == bool or not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
-            raise TypeError(f"images have dtype {x.dtype}; pass pixel values as uint8 or float (0..255).")
-        if x.ndim != 4 or x.shape[1:] != self.input_shape or len(x) == 0:
-            raise ValueError(f"images have shape {x.shape}, but the model expects a non-empty N×"
+        """images (an array, memory map or data.Rows, left unread) and classes as int array (or None), checked."""
+        x = images if hasattr(images, "shape") and hasattr(images, "__getitem__") else np.asarray(images)
+        dtype = np.dtype(x.dtype)
+        if dtype == bool or not (np.issubdtype(dtype, np.integer) or np.issubdtype(dtype, np.floating)):
+            raise TypeError(f"images have dtype {dtype}; pass pixel values as uint8 or float (0..255).")
+        if len(x.shape) != 4 or tuple(x.shape[1:]) != self.input_shape or len(x) == 0:
+            raise ValueError(f"images have shape {tuple(x.shape)}, but the model expects a non-empty N×"
                              f"{'×'.join(map(str, self.input_shape))} batch (use images[None] for one image, "
                              "[..., None] for grayscale).")
-        x = x.astype("float32")
-        if not np.isfinite(x).all():
+        if isinstance(x, np.ndarray) and np.issubdtype(dtype, np.floating) and not np.isfinite(x).all():
             raise ValueError("images contain NaN or infinite values; pass finite pixel values (0..255).")
         if classes is None:
             return x, None
@@ -521,7 +521,9 @@ class BatchEBAnO:
         """The pipeline, batch_size images at a time; yield (features, maps) or the batch's Explanations."""
         x, classes = self._check_images(images, classes)
         for s in range(0, len(x), self.batch_size):
-            xb = x[s:s + self.batch_size]
+            xb = np.asarray(x[s:s + self.batch_size], dtype="float32")               # read one batch at a time
+            if not np.isfinite(xb).all():
+                raise ValueError("images contain NaN or infinite values; pass finite pixel values (0..255).")
             probs, *acts = self._predict(xb)                                        # 1. forward pass
             rngs = [np.random.default_rng([self.seed, s + i]) for i in range(len(xb))]
             z, maps = self.clustering.cluster(stack_by_grid(acts, self.groups), rngs)  # 2. reduce + cluster

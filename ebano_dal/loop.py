@@ -17,7 +17,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from .data import (FASHION_MNIST_FILES, IMAGE_EXTENSIONS, SPLIT_PARTS, DALSplit, SplitImages,
+from .data import (FASHION_MNIST_FILES, IMAGE_EXTENSIONS, SPLIT_PARTS, DALSplit, Rows, SplitImages,
                             fashion_mnist_arrays, fashion_mnist_folder, fashion_mnist_split,
                             image_folder_split, labels_fingerprint, load_image_folder, load_imagenet_subset)
 from .engine import BatchEBAnO
@@ -204,14 +204,14 @@ def base_weights_path(spec: RunSpec, base: dict) -> Path:
     return folder / f"base-{slug}-seed{spec.seed}-{key}{WEIGHTS_SUFFIX}"
 
 # %% ../nbs/06_loop.ipynb #d97d04bc
-def _part(split: DALSplit, data: dict, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Images and labels of one part of the split (s0, pool, val or test)."""
+def _part(split: DALSplit, data: dict, name: str) -> tuple[Rows, np.ndarray]:
+    """Images (read when used) and labels of one part of the split (s0, pool, val or test)."""
     x, y = data[split.sources[name]]
     idx = getattr(split, name)
-    return x[idx], y[idx]
+    return Rows((x, idx)), np.asarray(y)[idx]
 
 
-def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
+def accuracy(model: keras.Model, x, y: np.ndarray) -> float:
     """Share of images whose most probable class is their label."""
     return float((predict_proba(model, x).argmax(axis=1) == y).mean())
 
@@ -243,7 +243,7 @@ def base_model(spec: RunSpec, split: DALSplit, data: dict) -> tuple[Path, dict]:
     model = build_model(spec, x_s0.shape[1:], num_classes)
     with sw.time("train"):
         history = train_base(model, x_s0, y_s0, x_val, y_val, epochs=base["epochs"], patience=base["patience"],
-                             batch_size=spec.train.batch_size, seed=seed)
+                             batch_size=spec.train.batch_size, seed=seed, max_bytes=spec.train.memory_mb * 2**20)
     with sw.time("predict"):
         test_accuracy = accuracy(model, x_test, y_test)
     record = _metrics_row(0, "base", y_s0, num_classes, 0, history, test_accuracy, sw)
@@ -268,6 +268,7 @@ def query_context(spec: RunSpec, model: keras.Model, x_all: np.ndarray, pool: np
     """The strategies' view of one iteration; explain and embed work on pool positions and are built lazily."""
     seed = iteration_seed(spec.seed, iteration)
     lazy = {}
+    on_pool = lambda pos: Rows((x_all, pool[np.asarray(pos, dtype=np.int64)]))   # images read batch by batch
 
     def explainer():
         if "ebano" not in lazy:
@@ -286,11 +287,11 @@ def query_context(spec: RunSpec, model: keras.Model, x_all: np.ndarray, pool: np
 
     return QueryContext(
         probs, spec.query.q, rng, iteration=iteration, n_iterations=spec.query.tau,
-        explain=sw.wrap("explain", lambda pos, classes=None: explainer().explain(x_all[pool[np.asarray(pos)]], classes)),
-        embed=sw.wrap("embed", lambda pos: embed(x_all[pool[np.asarray(pos)]])),
-        embed_labeled=sw.wrap("embed", lambda: embed(x_all[labeled])),
-        images=lambda pos: x_all[pool[np.asarray(pos)]],
-        mc_probs=sw.wrap("predict", lambda pos, passes: mc_probs(x_all[pool[np.asarray(pos)]], passes)),
+        explain=sw.wrap("explain", lambda pos, classes=None: explainer().explain(on_pool(pos), classes)),
+        embed=sw.wrap("embed", lambda pos: embed(on_pool(pos))),
+        embed_labeled=sw.wrap("embed", lambda: embed(Rows((x_all, labeled)))),
+        images=lambda pos: on_pool(pos)[:],
+        mc_probs=sw.wrap("predict", lambda pos, passes: mc_probs(on_pool(pos), passes)),
         annotate=annotate)
 
 
@@ -316,7 +317,7 @@ def dal_iteration(spec: RunSpec, split: DALSplit, data: dict, state: LoopState, 
     oracle = Oracle(y_all, split.pool, revealed=state.labeled[len(split.s0):])
     pool = oracle.unlabeled
     with sw.time("predict"):
-        probs = predict_proba(model, x_all[pool])
+        probs = predict_proba(model, Rows((x_all, pool)))
     strategy = qs.build()
     name = strategy.name_at(i, qs.tau)
     asked = set()
@@ -341,11 +342,11 @@ def dal_iteration(spec: RunSpec, split: DALSplit, data: dict, state: LoopState, 
     augmented = state.augmented + _augment_file(out_dir, i, result, pool, label_of)
     labeled = state.labeled + chosen.tolist()
     x_aug, y_aug = _load_augmented(out_dir, augmented, x_all)
-    x_train = np.concatenate([x_all[labeled], x_aug]) if len(y_aug) else x_all[labeled]
+    x_train = Rows((x_all, labeled), x_aug) if len(y_aug) else Rows((x_all, labeled))
     with sw.time("train"):                                                     # train
         history = fine_tune(model, x_train, np.concatenate([y_all[labeled], y_aug]), x_val, y_val,
                             epochs=spec.train.epochs, patience=spec.train.patience,
-                            batch_size=spec.train.batch_size, seed=seed)
+                            batch_size=spec.train.batch_size, seed=seed, max_bytes=spec.train.memory_mb * 2**20)
     with sw.time("predict"):                                                   # evaluate
         test_accuracy = accuracy(model, x_test, y_test)
     weights = save_weights(model, out_dir / f"weights_{i:03d}{WEIGHTS_SUFFIX}").name   # record

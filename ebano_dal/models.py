@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 import keras
 import numpy as np
@@ -20,9 +21,9 @@ from .data import load_fashion_mnist
 
 # %% auto #0
 __all__ = ['MIN_APPLICATION_SIDE', 'BUILDERS', 'WEIGHTS_SUFFIX', 'FASHION_CNN_VAL_IMAGES', 'small_cnn', 'resnet50', 'vgg16',
-           'conv_layer_names', 'PlateauRule', 'epoch_data', 'TrainHistory', 'train', 'train_base', 'fine_tune',
-           'save_weights', 'load_weights', 'predict_proba', 'embedding_model', 'MCDropout', 'mc_dropout_model',
-           'predict_mc', 'fashion_cnn']
+           'conv_layer_names', 'PlateauRule', 'chunk_rows', 'epoch_chunks', 'TrainHistory', 'evaluate', 'train',
+           'train_base', 'fine_tune', 'save_weights', 'load_weights', 'predict_proba', 'embedding_model', 'MCDropout',
+           'mc_dropout_model', 'predict_mc', 'fashion_cnn']
 
 # %% ../nbs/01_models.ipynb #ea2d7864
 def _check_shape(input_shape) -> tuple[int, int, int]:
@@ -41,8 +42,8 @@ def _check_classes(num_classes) -> int:
 
 
 def _check_images(model: keras.Model, x, name: str = "x") -> np.ndarray:
-    """Return x as an array after checking it is a non-empty N×H×W×C batch of the model's input shape."""
-    x = np.asarray(x)
+    """Return x (an array, a memory map or data.Rows, left unread) after checking it is a non-empty N×H×W×C batch."""
+    x = x if hasattr(x, "shape") and hasattr(x, "__getitem__") else np.asarray(x)
     expected = tuple(model.input_shape[1:])
     if x.ndim != 4 or x.shape[1:] != expected or len(x) == 0:
         raise ValueError(f"{name} has shape {x.shape}, but the model expects a non-empty N×"
@@ -168,15 +169,24 @@ class PlateauRule:
         return False, False
 
 # %% ../nbs/01_models.ipynb #8c75a361
-def epoch_data(x: np.ndarray, y: np.ndarray, epoch: int, seed: int = 0, flip: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """One epoch's training images and labels: seeded shuffle and random horizontal flip (p = 0.5), in numpy."""
+def chunk_rows(x, batch_size: int, max_bytes: int) -> int:
+    """Images per chunk: as many whole batches of x's images as fit in max_bytes (at least one batch)."""
+    per_image = int(np.prod(x.shape[1:])) * np.dtype(x.dtype).itemsize
+    return max(1, int(max_bytes) // (per_image * int(batch_size))) * int(batch_size)
+
+
+def epoch_chunks(x, y: np.ndarray, epoch: int, seed: int = 0, flip: bool = True,
+                 rows: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """One epoch's images and labels in chunks of at most rows: seeded shuffle and random horizontal flip (p = 0.5)."""
     rng = np.random.default_rng([seed, epoch])
     order = rng.permutation(len(x))
-    xe, ye = x[order], y[order]
-    if flip:
-        flips = rng.random(len(x)) < 0.5
-        xe[flips] = xe[flips, :, ::-1]
-    return xe, ye
+    flips = rng.random(len(x)) < 0.5 if flip else np.zeros(len(x), bool)
+    rows = len(x) if rows is None else int(rows)
+    for s in range(0, len(x), rows):
+        idx, f = order[s:s + rows], flips[s:s + rows]
+        xe = np.array(x[idx])
+        xe[f] = xe[f, :, ::-1]
+        yield xe, np.asarray(y)[idx]
 
 # %% ../nbs/01_models.ipynb #c05ec815
 @dataclass
@@ -202,16 +212,27 @@ class TrainHistory:
                              "lr": self.lr, "train_seconds": self.train_seconds}).rename_axis("epoch")
 
 # %% ../nbs/01_models.ipynb #f9360241
+def evaluate(model: keras.Model, x, y: np.ndarray, batch_size: int = 256, max_bytes: int = 2**30) -> dict[str, float]:
+    """Loss and accuracy of a compiled model on images read in chunks of at most max_bytes."""
+    rows, parts = chunk_rows(x, batch_size, max_bytes), []
+    for s in range(0, len(x), rows):
+        r = model.evaluate(np.asarray(x[s:s + rows]), np.asarray(y)[s:s + rows], batch_size=batch_size, verbose=0,
+                           return_dict=True)
+        parts.append((r["loss"], r["accuracy"], min(rows, len(x) - s)))
+    loss, acc, n = map(np.array, zip(*parts))
+    return {"loss": float(np.average(loss, weights=n)), "accuracy": float(np.average(acc, weights=n))}
+
+
 def train(model: keras.Model, x, y, x_val, y_val, *, lr: float, epochs: int = 20, patience: int = 5,
           batch_size: int = 128, flip: bool = True, seed: int = 0, momentum: float = 0.9,
           weight_decay: float = 1e-4, factor: float = 0.1, max_decays: int = 2,
-          jit_compile: bool | str | None = None, verbose: int = 0) -> TrainHistory:
+          jit_compile: bool | str | None = None, verbose: int = 0, max_bytes: int = 2**30) -> TrainHistory:
     """Train with SGD + weight decay, plateau lr decay (at most max_decays times), best-val-loss weights restored."""
     x = _check_images(model, x, "x")
     y = _check_labels(model, y, len(x), "y")
     x_val = _check_images(model, x_val, "x_val")
     y_val = _check_labels(model, y_val, len(x_val), "y_val")
-    _check_positive(lr=lr, epochs=epochs, batch_size=batch_size)
+    _check_positive(lr=lr, epochs=epochs, batch_size=batch_size, max_bytes=max_bytes)
     if not isinstance(epochs, (int, np.integer)) or not isinstance(batch_size, (int, np.integer)):
         raise ValueError(f"epochs={epochs!r} and batch_size={batch_size!r} must be ints.")
     if not 0 <= momentum < 1 or weight_decay < 0:
@@ -223,13 +244,16 @@ def train(model: keras.Model, x, y, x_val, y_val, *, lr: float, epochs: int = 20
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=lr, momentum=momentum, weight_decay=weight_decay),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"], jit_compile=jit_compile)
     history, best_weights, t0 = TrainHistory(), None, time.perf_counter()
+    rows = chunk_rows(x, batch_size, max_bytes)
     for epoch in range(int(epochs)):
-        xe, ye = epoch_data(x, y, epoch, seed, flip)
-        t = time.perf_counter()
-        fit = model.fit(xe, ye, batch_size=int(batch_size), epochs=1, shuffle=False, verbose=verbose)
+        t, losses = time.perf_counter(), []
+        for xe, ye in epoch_chunks(x, y, epoch, seed, flip, rows):
+            fit = model.fit(xe, ye, batch_size=int(batch_size), epochs=1, shuffle=False, verbose=verbose)
+            losses.append((float(fit.history["loss"][-1]), len(ye)))
         history.train_seconds.append(time.perf_counter() - t)
-        val = model.evaluate(x_val, y_val, batch_size=max(int(batch_size), 256), verbose=0, return_dict=True)
-        history.loss.append(float(fit.history["loss"][-1]))
+        val = evaluate(model, x_val, y_val, max(int(batch_size), 256), max_bytes)
+        loss, n = zip(*losses)
+        history.loss.append(float(np.average(loss, weights=n)))
         history.val_loss.append(float(val["loss"]))
         history.val_accuracy.append(float(val["accuracy"]))
         history.lr.append(float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)))

@@ -147,6 +147,7 @@ class TrainSpec(_Section):
     base_epochs: int | None = setting(None, count(optional=True), "epochs of the base model (null: epochs)")
     base_patience: int | None = setting(None, count(optional=True), "patience of the base model (null: patience)")
     batch_size: int = setting(64, count(), "mini-batch size")
+    memory_mb: int = setting(1024, count(), "MiB of images held in memory at once to train and evaluate (the rest is read as needed)")
 
 
 @dataclass(frozen=True)
