@@ -29,8 +29,8 @@ __all__ = ['FASHION_MNIST_FILES', 'FASHION_MNIST_CLASSES', 'IMAGE_EXTENSIONS', '
            'SYNSET_NAME', 'SPLIT_PARTS', 'SPLIT_FORMAT', 'fashion_mnist_dirs', 'read_idx', 'fashion_mnist_folder',
            'load_fashion_mnist', 'fashion_mnist_arrays', 'BadImageError', 'image_hw', 'to_channels', 'read_image',
            'ImageFolder', 'load_image_folder', 'imagenet_synsets', 'imagenet_class_indices', 'load_imagenet_subset',
-           'DALSplit', 'labels_fingerprint', 'stratified_split', 'fashion_mnist_split', 'image_folder_split',
-           'SplitImages', 'Rows', 'save_split', 'load_split', 'get_or_create_split']
+           'DALSplit', 'labels_fingerprint', 'stratified_split', 'fashion_mnist_split', 'image_folder_split', 'Rows',
+           'save_split', 'load_split', 'get_or_create_split']
 
 # %% ../nbs/00_data.ipynb #7ed479dd
 FASHION_MNIST_FILES = {
@@ -470,27 +470,6 @@ def image_folder_split(folder: ImageFolder, seed: int = 0, s0: int = 300, pool: 
                             val_labels=None if val_folder is None else val_folder.labels, source=name,
                             val_source=val_name if val_name != name else f"{val_name} (val)", classes=folder.classes)
 
-# %% ../nbs/00_data.ipynb #5c2689e6
-class SplitImages:
-    """The images of an ImageFolder that a split uses, in memory, indexed by folder index like an N×H×W×C array."""
-
-    def __init__(self, folder: ImageFolder, indices: np.ndarray):
-        self.indices = np.unique(np.asarray(indices, dtype=np.int64))
-        self.images = folder.load(self.indices)
-        self._row = np.full(len(folder), -1, dtype=np.int64)
-        self._row[self.indices] = np.arange(len(self.indices))
-        self.shape, self.ndim, self.dtype = (len(folder), *self.images.shape[1:]), 4, self.images.dtype
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def __getitem__(self, idx) -> np.ndarray:
-        rows = self._row[np.asarray(idx, dtype=np.int64)]
-        if np.any(rows < 0):
-            raise IndexError("an index outside the split was requested; only S0, pool, validation and test images "
-                             "are loaded.")
-        return self.images[rows]
-
 # %% ../nbs/00_data.ipynb #d8b2f6a1
 class Rows:
     """Chosen rows of one or more image arrays (in memory or memory-mapped), read only when indexed, like one array."""
@@ -521,6 +500,9 @@ class Rows:
         pos = np.where(pos < 0, pos + len(self), pos)
         if pos.ndim != 1 or (len(pos) and (pos.min() < 0 or pos.max() >= len(self))):
             raise IndexError(f"Rows of {len(self)} images indexed with {key!r}.")
+        if len(self.parts) == 1:                                             # one gather, no second copy
+            array, idx = self.parts[0]
+            return np.asarray(array[idx[pos]], dtype=self.dtype)
         out = np.empty((len(pos), *self.shape[1:]), self.dtype)
         part = np.searchsorted(self.starts, pos, side="right") - 1
         for j, (array, idx) in enumerate(self.parts):

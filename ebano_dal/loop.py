@@ -17,7 +17,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from .data import (FASHION_MNIST_FILES, IMAGE_EXTENSIONS, SPLIT_PARTS, DALSplit, Rows, SplitImages,
+from .data import (FASHION_MNIST_FILES, IMAGE_EXTENSIONS, SPLIT_PARTS, DALSplit, Rows,
                             fashion_mnist_arrays, fashion_mnist_folder, fashion_mnist_split,
                             image_folder_split, labels_fingerprint, load_image_folder, load_imagenet_subset)
 from .engine import BatchEBAnO
@@ -25,14 +25,15 @@ from .models import (BUILDERS, WEIGHTS_SUFFIX, TrainHistory, embedding_model, fi
                               mc_dropout_model, predict_mc, predict_proba, save_weights, train_base)
 from .records import Stopwatch, files_fingerprint, read_json, to_plain, versions, write_atomic, write_json
 from .spec import ARCHITECTURES, RunSpec
+from .store import ImageStore
 from .strategies import QueryContext
 
 # %% auto #0
-__all__ = ['STATE_FILE', 'PARAMS_FILE', 'METRICS_FILE', 'QUERIES_FILE', 'QUERY_COLUMNS', 'run_inputs', 'check_options',
-           'check_data', 'Oracle', 'iteration_seed', 'query_rng', 'rng_from_state', 'LoopState', 'build_model',
-           'default_cache_dir', 'base_spec', 'base_weights_path', 'accuracy', 'base_model', 'query_context',
-           'dal_iteration', 'DALRun', 'data_fingerprint', 'run_record', 'read_params_file', 'recorded_run_params',
-           'read_run_params', 'run_dal']
+__all__ = ['STATE_FILE', 'PARAMS_FILE', 'METRICS_FILE', 'QUERIES_FILE', 'QUERY_COLUMNS', 'run_inputs', 'default_store_dir',
+           'image_stores', 'check_options', 'check_data', 'Oracle', 'iteration_seed', 'query_rng', 'rng_from_state',
+           'LoopState', 'build_model', 'default_cache_dir', 'base_spec', 'base_weights_path', 'accuracy', 'base_model',
+           'query_context', 'dal_iteration', 'DALRun', 'data_fingerprint', 'run_record', 'read_params_file',
+           'recorded_run_params', 'read_run_params', 'run_dal']
 
 # %% ../nbs/06_loop.ipynb #fdb33747
 def run_inputs(spec: RunSpec) -> tuple[DALSplit, dict[str, tuple[np.ndarray, np.ndarray]]]:
@@ -42,6 +43,22 @@ def run_inputs(spec: RunSpec) -> tuple[DALSplit, dict[str, tuple[np.ndarray, np.
         data = fashion_mnist_arrays(root)
         labels = (data["fashion-mnist/train"][1], data["fashion-mnist/test"][1])
         return fashion_mnist_split(spec.seed, d.s0, d.pool, d.val, d.test, labels=labels), data
+    store, val_store = image_stores(spec)
+    split = image_folder_split(store, spec.seed, d.s0, d.pool, d.val, d.test, val_folder=val_store)
+    data = {split.sources["s0"]: (store, store.labels)}
+    if val_store is not None:
+        data[split.sources["val"]] = (val_store, val_store.labels)
+    return split, data
+
+
+def default_store_dir() -> Path:
+    """Where image stores are kept when store_dir is null: $EBANO_DAL_STORES, else the cache folder's stores/."""
+    return Path(os.environ.get("EBANO_DAL_STORES", default_cache_dir() / "stores")).expanduser()
+
+
+def image_stores(spec: RunSpec, workers: int | None = None) -> tuple[ImageStore, ImageStore | None]:
+    """The image stores of the spec's image folder and validation folder (None without one), decoded first if missing."""
+    d, root = spec.data, spec.data_folder()
     size = d.image_size or 224
     if d.dataset.startswith("imagenet"):
         subset = None if d.class_indices else d.dataset
@@ -50,12 +67,8 @@ def run_inputs(spec: RunSpec) -> tuple[DALSplit, dict[str, tuple[np.ndarray, np.
         folder = load_image_folder(root, size, d.on_bad_image)
     val_folder = None if d.val_root is None else load_image_folder(d.val_root, size, d.on_bad_image,
                                                                    classes=folder.classes)
-    split = image_folder_split(folder, spec.seed, d.s0, d.pool, d.val, d.test, val_folder=val_folder)
-    own = np.concatenate([split.s0, split.pool, split.test] + ([] if val_folder else [split.val]))
-    data = {split.sources["s0"]: (SplitImages(folder, own), folder.labels)}
-    if val_folder is not None:
-        data[split.sources["val"]] = (SplitImages(val_folder, split.val), val_folder.labels)
-    return split, data
+    where = Path(d.store_dir).expanduser() if d.store_dir else default_store_dir()
+    return tuple(None if f is None else ImageStore.from_folder(f, where, workers) for f in (folder, val_folder))
 
 
 def check_options(spec: RunSpec) -> None:
@@ -211,9 +224,9 @@ def _part(split: DALSplit, data: dict, name: str) -> tuple[Rows, np.ndarray]:
     return Rows((x, idx)), np.asarray(y)[idx]
 
 
-def accuracy(model: keras.Model, x, y: np.ndarray) -> float:
+def accuracy(model: keras.Model, x, y: np.ndarray, batch_size: int = 256) -> float:
     """Share of images whose most probable class is their label."""
-    return float((predict_proba(model, x).argmax(axis=1) == y).mean())
+    return float((predict_proba(model, x, batch_size).argmax(axis=1) == y).mean())
 
 
 def _metrics_row(iteration: int, strategy: str, y_labeled: np.ndarray, num_classes: int, n_augmented: int,
@@ -245,7 +258,7 @@ def base_model(spec: RunSpec, split: DALSplit, data: dict) -> tuple[Path, dict]:
         history = train_base(model, x_s0, y_s0, x_val, y_val, epochs=base["epochs"], patience=base["patience"],
                              batch_size=spec.train.batch_size, seed=seed, max_bytes=spec.train.memory_mb * 2**20)
     with sw.time("predict"):
-        test_accuracy = accuracy(model, x_test, y_test)
+        test_accuracy = accuracy(model, x_test, y_test, spec.train.predict_batch_size)
     record = _metrics_row(0, "base", y_s0, num_classes, 0, history, test_accuracy, sw)
     save_weights(model, path)
     write_json(meta, {"spec": base, "record": record})
@@ -278,12 +291,12 @@ def query_context(spec: RunSpec, model: keras.Model, x_all: np.ndarray, pool: np
     def embed(x):
         if "embed" not in lazy:
             lazy["embed"] = embedding_model(model)
-        return predict_proba(lazy["embed"], x)
+        return predict_proba(lazy["embed"], x, spec.train.predict_batch_size)
 
     def mc_probs(x, passes):
         if "mc" not in lazy:
             lazy["mc"] = mc_dropout_model(model)
-        return predict_mc(lazy["mc"], x, passes)
+        return predict_mc(lazy["mc"], x, passes, spec.train.predict_batch_size)
 
     return QueryContext(
         probs, spec.query.q, rng, iteration=iteration, n_iterations=spec.query.tau,
@@ -317,7 +330,7 @@ def dal_iteration(spec: RunSpec, split: DALSplit, data: dict, state: LoopState, 
     oracle = Oracle(y_all, split.pool, revealed=state.labeled[len(split.s0):])
     pool = oracle.unlabeled
     with sw.time("predict"):
-        probs = predict_proba(model, Rows((x_all, pool)))
+        probs = predict_proba(model, Rows((x_all, pool)), spec.train.predict_batch_size)
     strategy = qs.build()
     name = strategy.name_at(i, qs.tau)
     asked = set()
@@ -348,7 +361,7 @@ def dal_iteration(spec: RunSpec, split: DALSplit, data: dict, state: LoopState, 
                             epochs=spec.train.epochs, patience=spec.train.patience,
                             batch_size=spec.train.batch_size, seed=seed, max_bytes=spec.train.memory_mb * 2**20)
     with sw.time("predict"):                                                   # evaluate
-        test_accuracy = accuracy(model, x_test, y_test)
+        test_accuracy = accuracy(model, x_test, y_test, spec.train.predict_batch_size)
     weights = save_weights(model, out_dir / f"weights_{i:03d}{WEIGHTS_SUFFIX}").name   # record
     extra_set = set(result.extra_positions.tolist())
     queries = [{"iteration": i, "strategy": name, "rank": r + 1, "position": int(p), "index": int(d), "rule": rule,

@@ -170,8 +170,8 @@ class PlateauRule:
 
 # %% ../nbs/01_models.ipynb #8c75a361
 def chunk_rows(x, batch_size: int, max_bytes: int) -> int:
-    """Images per chunk: as many whole batches of x's images as fit in max_bytes (at least one batch)."""
-    per_image = int(np.prod(x.shape[1:])) * np.dtype(x.dtype).itemsize
+    """Images per chunk: as many whole batches of x's images, counted as float32, as fit in max_bytes (at least one)."""
+    per_image = int(np.prod(x.shape[1:])) * 4                   # the model computes on float32 copies of the pixels
     return max(1, int(max_bytes) // (per_image * int(batch_size))) * int(batch_size)
 
 
@@ -184,7 +184,8 @@ def epoch_chunks(x, y: np.ndarray, epoch: int, seed: int = 0, flip: bool = True,
     rows = len(x) if rows is None else int(rows)
     for s in range(0, len(x), rows):
         idx, f = order[s:s + rows], flips[s:s + rows]
-        xe = np.array(x[idx])
+        xe = np.asarray(x[idx])                                     # fancy indexing already made a copy
+        xe = xe if xe.flags.writeable else xe.copy()
         xe[f] = xe[f, :, ::-1]
         yield xe, np.asarray(y)[idx]
 

@@ -135,6 +135,7 @@ class DataSpec(_Section):
     val: int | None = setting(50, count(optional=True), "validation samples per class (null: the whole val_root)")
     test: int | None = setting(None, count(optional=True), "test samples per class (null: the whole test set)")
     on_bad_image: str = setting("raise", choice(("raise", "skip")), "a corrupt image file: stop (raise) or leave it out (skip)")
+    store_dir: str | None = setting(None, folder, "where image folders are decoded once, shared by runs (null: $EBANO_DAL_STORES or the cache's stores/)")
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,8 @@ class TrainSpec(_Section):
     base_epochs: int | None = setting(None, count(optional=True), "epochs of the base model (null: epochs)")
     base_patience: int | None = setting(None, count(optional=True), "patience of the base model (null: patience)")
     batch_size: int = setting(64, count(), "mini-batch size")
-    memory_mb: int = setting(1024, count(), "MiB of images held in memory at once to train and evaluate (the rest is read as needed)")
+    predict_batch_size: int = setting(256, count(), "images per batch when predicting the pool and the test set, embedding and MC dropout")
+    memory_mb: int = setting(1024, count(), "MiB of images (as float32) held in memory at once to train and evaluate; the rest is read as needed")
 
 
 @dataclass(frozen=True)
@@ -282,7 +284,7 @@ def _flat_fields() -> dict[str, Any]:
 
 RUN_FIELDS = _flat_fields()
 RUN_KEYS = tuple(RUN_FIELDS)
-PATH_KEYS = ("data_root", "val_root", "out_dir", "cache_dir")
+PATH_KEYS = ("data_root", "val_root", "store_dir", "out_dir", "cache_dir")
 
 # %% ../nbs/05a_spec.ipynb #1465964d
 STUDY_DEFAULTS: dict = {

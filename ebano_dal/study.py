@@ -274,7 +274,7 @@ def settings_differ(folder: Path, spec: RunSpec, data: dict) -> list[str]:
 def check_runs(runs: list[Run], root: Path, rerun: bool) -> None:
     """Check every run before the first starts; a run folder made with other settings is refused, or emptied to rerun."""
     with output_to(root / LOG_FILE):          # importing Keras prints its backend's start-up lines: into the study's log
-        from ebano_dal.loop import check_options, data_fingerprint
+        from ebano_dal.loop import check_options, data_fingerprint, image_stores
     specs = [RunSpec.from_dict(r.params) for r in runs]
     for spec in specs:
         check_options(spec)
@@ -287,6 +287,10 @@ def check_runs(runs: list[Run], root: Path, rerun: bool) -> None:
                          + "; choose another --out, or pass --rerun to replace them.")
     for r, _ in stale:
         shutil.rmtree(run_dir(root, r))
+    if specs[0].data.dataset != "fashion-mnist":                     # decode an image folder once, here, for all runs
+        print(f"image store of {specs[0].data_folder()} in {specs[0].data.store_dir} (decoded once, if missing)", flush=True)
+        with output_to(root / LOG_FILE):
+            image_stores(specs[0])
 
 
 def run_study(params_path: str | Path, profile: str | None = None, out: str | Path = "outputs",
@@ -301,7 +305,8 @@ def run_study(params_path: str | Path, profile: str | None = None, out: str | Pa
     params = load_params(params_path, profile, overrides)
     nbdir = notebooks_dir(notebooks)
     root = study_dir(out, params, profile)
-    params = {**params, "cache_dir": params["cache_dir"] or str((root / "base-models").resolve())}
+    params = {**params, "cache_dir": params["cache_dir"] or str((root / "base-models").resolve()),
+              "store_dir": params["store_dir"] or str((root / "stores").resolve())}
     runs = expand_grid(params)
     check_writable(root)
     check_runs(runs, root, rerun)
