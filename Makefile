@@ -1,14 +1,14 @@
 # ebano-dal: install, test and run the study.  `make help` lists the targets.
 PYTHON ?= python3
-# EXTRA=gpu installs faiss-gpu instead of faiss-cpu.
+# EXTRA=gpu installs faiss-gpu (PyPI's wheels are built for CUDA 12) instead of faiss-cpu; see settings.ini.
 EXTRA ?= cpu
 FASHION_MNIST_DIR = /usr/share/datasets/fashion-mnist
 
 .PHONY: help install data test test-slow export docs clean study quick
 
 help:
-	@echo "make install    install ebano-dal (+dev tools, faiss-$(EXTRA)) into the active Python and Fashion-MNIST"
-	@echo "make test       package/notebook sync, clean notebooks, all notebook tests (slow/gpu cells skipped)"
+	@echo "make install    install ebano-dal (+dev tools and JAX's CPU wheel, faiss-$(EXTRA)) into the active Python and Fashion-MNIST"
+	@echo "make test       package/notebook sync, clean notebooks, all notebook tests (slow/gpu cells skipped), the backend notebooks on JAX too"
 	@echo "make test-slow  the same, with the cells tagged slow"
 	@echo "make export     nbdev_export + nbdev_clean (run before every commit)"
 	@echo "make docs       execute nbs/index.ipynb and nbs/[0-9]*.ipynb in place, keeping their figures (NBS=... for some)"

@@ -10,7 +10,6 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Callable, Sequence
 
-import faiss
 import keras
 import numpy as np
 from keras import ops
@@ -202,6 +201,7 @@ def tsvd_features(hc: np.ndarray, n_components: int, n_fit: int, rng: np.random.
 
 def faiss_labels(z: np.ndarray, ks: Sequence[int], seed: int) -> np.ndarray:
     """faiss k-means labels (K, N) (0-based) of the rows of z for every k."""
+    import faiss                  # here: only the thesis's clustering step needs faiss
     z = np.ascontiguousarray(z, dtype="float32")
     out = []
     for k in ks:

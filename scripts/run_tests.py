@@ -4,6 +4,16 @@ Prints one line per check and per notebook and ends with 'N passed, N failed'
 counting the checks and notebooks; exits non-zero when anything failed.
 `--flags "slow gpu"` also runs cells tagged with those flags.
 
+Every Keras backend stays working: the notebooks whose code depends on the backend (BACKEND_NOTEBOOKS:
+the models and their training, the keras.ops blur and the Express engine, BatchEBAnO, the strategies and
+the loop) run again under each extra backend (`--backends "jax"` by default, `--backends ""` for none),
+each in its own process with KERAS_BACKEND set, beside the default runs (TensorFlow, or whatever
+KERAS_BACKEND says), on lines of their own, e.g. "PASS 04_engine.ipynb [jax] (60s)", counted like the
+others. Such a run executes the notebook in-process with nbdev's test_nb after checking that Keras really
+loaded that backend, and checks it again afterwards on a tensor the backend made, so a missing or ignored
+backend fails instead of testing TensorFlow twice. JAX's CPU wheel is a test dependency (settings.ini's
+dev extra, installed by `make install`).
+
 The clean check runs nbdev_clean on a scratch copy and fails when it would change a notebook. With
 settings.ini's clear_all = False nbdev_clean keeps cell outputs, so notebooks may be committed with
 their figures and tables (`make docs` writes them); execution counts, notebook and cell metadata
@@ -13,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import importlib.util
 import json
 import os
 import shutil
@@ -21,6 +32,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,16 +119,75 @@ def default_notebooks() -> list[Path]:
     return [p for p in [nbs / "index.ipynb"] if p.exists()] + sorted(nbs.glob("[0-9]*.ipynb"))
 
 
-def test_notebook(nb: Path, flags: list[str]) -> tuple[bool, str, float]:
-    """Run one notebook's cells with nbdev_test in its own process."""
+# Notebooks run again under every extra backend: those exercising backend-specific code (keras.ops, the models
+# and their training, the engines, the strategies and the loop on top of them).
+BACKEND_NOTEBOOKS = ("01_models", "03_explain", "04_engine", "05_strategies", "06_loop")
+BACKEND_MODULES = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}  # the module each backend needs
+
+
+def test_notebook(nb: Path, flags: list[str], backend: str | None = None) -> tuple[bool, str, float]:
+    """Run one notebook's cells in its own process: with nbdev_test, or under `backend` with run_under_backend."""
     t0 = time.time()
-    cmd = [tool("nbdev_test"), "--path", str(nb), "--do_print"]
-    if flags:
-        cmd += ["--flags", " ".join(flags)]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
+    if backend is None:
+        cmd = [tool("nbdev_test"), "--path", str(nb), "--do_print"] + (["--flags", " ".join(flags)] if flags else [])
+    else:
+        module = BACKEND_MODULES.get(backend, backend)
+        if importlib.util.find_spec(module) is None:
+            return False, (f"the {backend} backend needs the Python module {module!r}, which is not installed; "
+                           "`make install` installs JAX's CPU wheel (settings.ini's dev extra)."), time.time() - t0
+        cmd = [sys.executable, __file__, "--under-backend", backend, "--flags", " ".join(flags), str(nb)]
+        env.update(KERAS_BACKEND=backend)
+        if backend == "jax":
+            env.setdefault("JAX_PLATFORMS", "cpu")  # the tests are CPU tests; no probing for accelerators
+            # XLA's compiled programs kept between runs: a notebook's second run compiles little (03_explain: 50 → 31
+            # CPU seconds); a fresh machine (CI) just fills the cache
+            cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ebano-dal" / "jax-compilation"
+            env.setdefault("JAX_COMPILATION_CACHE_DIR", str(cache))
+            env.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
     ok = r.returncode == 0 and "Success" in r.stdout
     return ok, (r.stdout + r.stderr).strip(), time.time() - t0
+
+
+def run_under_backend(nb: Path, flags: list[str], backend: str) -> int:
+    """Test one notebook in this process (as nbdev_test does) after checking that Keras loaded `backend`.
+
+    The notebook's cells run in this process (execnb's CaptureShell), so their `import keras` is this Keras."""
+    import keras  # reads KERAS_BACKEND now, once for the whole process
+    from nbdev.config import get_config
+    from nbdev.test import test_nb
+
+    def check(when: str) -> bool:
+        got = keras.backend.backend()
+        kind = type(keras.ops.zeros((1,))).__module__
+        if got != backend or not kind.startswith(BACKEND_MODULES.get(backend, backend)):
+            print(f"{when}: Keras runs on {got!r} (tensors from {kind}), not on {backend!r} "
+                  f"(KERAS_BACKEND={os.environ.get('KERAS_BACKEND')!r}).", file=sys.stderr)
+            return False
+        return True
+
+    if not check("before the notebook"):
+        return 1
+    cfg, nb = get_config(), nb.resolve()
+    with working_directory(cfg.nbs_path):
+        ok, _ = test_nb(nb, skip_flags=cfg.tst_flags.split(), force_flags=flags, do_print=True,
+                        basepath=cfg.config_path)
+    if not (ok and check("after the notebook")):
+        return 1
+    print(f"Success. (Keras {keras.__version__} on {backend})")
+    return 0
+
+
+@contextmanager
+def working_directory(path: Path):
+    """Run the block in folder path (nbdev_test runs its notebooks from the notebooks folder)."""
+    old = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
 
 
 def main() -> int:
@@ -124,22 +195,33 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--flags", default="", help="extra cell flags to run, space-separated, e.g. 'slow' or 'slow gpu'")
     ap.add_argument("--workers", type=int, default=2, help="notebooks run at once")
+    ap.add_argument("--backends", default="jax",
+                    help=f"extra Keras backends the notebooks {', '.join(BACKEND_NOTEBOOKS)} also run on, "
+                         "space-separated (default: jax; '' for none)")
+    ap.add_argument("--under-backend", help=argparse.SUPPRESS)  # internal: test one notebook in this process
     ap.add_argument("notebooks", nargs="*", help="notebooks to test (default: nbs/index.ipynb and nbs/[0-9]*.ipynb)")
     args = ap.parse_args()
-    passed = failed = 0
+    if args.under_backend:
+        return run_under_backend(Path(args.notebooks[0]), args.flags.split(), args.under_backend)
+    t_start, passed, failed = time.time(), 0, 0
     for name, args_ in CHECKS.items():
         ok, msg = check_tool_is_noop(*args_)
         print(f"{'PASS' if ok else 'FAIL'} {name}: {msg}", flush=True)
         passed, failed = passed + ok, failed + (not ok)
     nbs = [Path(n) for n in args.notebooks] or default_notebooks()
+    # each backend run right after the notebook's default run, so the extra runs do not lengthen the tail
+    jobs = [(nb, b) for nb in nbs for b in [None] + (args.backends.split() if nb.stem in BACKEND_NOTEBOOKS
+                                                    else [])]
     with ThreadPoolExecutor(args.workers) as pool:
-        futures = {nb: pool.submit(test_notebook, nb, args.flags.split()) for nb in nbs}
-        for nb, fut in futures.items():
+        futures = {(nb, b): pool.submit(test_notebook, nb, args.flags.split(), b) for nb, b in jobs}
+        for (nb, b), fut in futures.items():
             ok, out, secs = fut.result()
-            print(f"{'PASS' if ok else 'FAIL'} {nb.name} ({secs:.0f}s)", flush=True)
+            print(f"{'PASS' if ok else 'FAIL'} {nb.name}{f' [{b}]' if b else ''} ({secs:.0f}s)", flush=True)
             if not ok:
                 print("\n".join("    " + l for l in out.splitlines()[-60:]), flush=True)
             passed, failed = passed + ok, failed + (not ok)
+    minutes, seconds = divmod(round(time.time() - t_start), 60)
+    print(f"took {minutes} min {seconds:02d} s")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or not passed else 0
 
