@@ -23,13 +23,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras
 import numpy as np
 import pandas as pd
-import yaml
 from ebano_dal.data import load_fashion_mnist
 from ebano_dal.loop import query_context
 from ebano_dal.models import predict_proba, small_cnn, train_base
 from ebano_dal.records import Stopwatch
 from ebano_dal.spec import RunSpec
 from ebano_dal.strategies import STRATEGIES
+from ebano_dal.study import load_params
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)   # retracing notices are not results
 
@@ -37,10 +37,9 @@ STUDY_OPTIONS = ("q", "l_U", "l_A", "kappa", "eta")
 
 
 def study_options(path: str) -> dict:
-    """The query options of a params file (top level)."""
-    with open(path) as f:
-        params = yaml.safe_load(f)
-    return {k: params[k] for k in STUDY_OPTIONS if k in params}
+    """The query options of a params file, checked and with defaults filled in."""
+    params = load_params(path)
+    return {k: params[k] for k in STUDY_OPTIONS}
 
 
 def trained_model(seed: int) -> tuple[keras.Model, np.ndarray, np.ndarray]:

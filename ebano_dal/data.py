@@ -142,19 +142,21 @@ def _check_channels(channels: int) -> None:
         raise ValueError(f"channels={channels!r} must be 1 (grayscale) or 3 (RGB).")
 
 
-def read_image(path: str | Path, image_size: int | Sequence[int], channels: int = 3) -> np.ndarray:
-    """Decode one image file into a uint8 H×W×C array, resized bilinearly to image_size."""
+def read_image(path: str | Path, image_size: int | Sequence[int], channels: int = 3, draft: bool = False) -> np.ndarray:
+    """Decode one image file into a uint8 H×W×C array, resized bilinearly to image_size (draft: JPEGs pre-scaled by PIL)."""
     h, w = image_hw(image_size)
     _check_channels(channels)
     try:
         with Image.open(path) as im:
+            if draft:                                   # the JPEG decoder scales by 1/2, 1/4 or 1/8 on the way
+                im.draft("L" if channels == 1 else "RGB", (w, h))
             im = to_channels(im, channels)
             if im.size != (w, h):
                 im = im.resize((w, h), Image.Resampling.BILINEAR)
             return np.asarray(im, dtype=np.uint8).reshape(h, w, channels)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
         raise BadImageError(f"{path} could not be read as an image ({e}); replace or delete the file, "
-                            "or load the folder with on_bad_image='skip'.") from e
+                            "or pass on_bad_image='skip'.") from e
 
 # %% ../nbs/00_data.ipynb #9664c3cd
 @dataclass(repr=False)

@@ -28,8 +28,7 @@ from typing import Iterator, Sequence
 import numpy as np
 from PIL import Image
 
-from .data import (BadImageError, ImageFolder, _check_channels, image_hw, load_image_folder,
-                            load_imagenet_subset, to_channels)
+from .data import BadImageError, ImageFolder, load_image_folder, load_imagenet_subset, read_image
 from .records import files_fingerprint, read_json, write_atomic, write_json
 
 # %% auto #0
@@ -73,18 +72,7 @@ def _changed(path: Path, root: Path) -> ValueError:
 # %% ../nbs/00b_store.ipynb #619ac472
 def decode_image(path: str | Path, image_size: int | Sequence[int], channels: int = 3) -> np.ndarray:
     """Decode one image file into a uint8 H×W×C array like data.read_image, letting large JPEGs decode at a reduced scale first."""
-    h, w = image_hw(image_size)
-    _check_channels(channels)
-    try:
-        with Image.open(path) as im:
-            im.draft("L" if channels == 1 else "RGB", (w, h))
-            im = to_channels(im, channels)
-            if im.size != (w, h):
-                im = im.resize((w, h), Image.Resampling.BILINEAR)
-            return np.asarray(im, dtype=np.uint8).reshape(h, w, channels)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
-        raise BadImageError(f"{path} could not be read as an image ({e}); replace or delete the file, "
-                            "or open the store with on_bad_image='skip'.") from e
+    return read_image(path, image_size, channels, draft=True)
 
 # %% ../nbs/00b_store.ipynb #2bf5e0d1
 def _decode_chunk(task: dict) -> int:
