@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,10 +26,10 @@ from .spec import (RUN_KEYS, SECTION_KEYS, STUDY_DEFAULTS, STUDY_KEYS, RunSpec, 
 from .strategies import MIXES, STRATEGIES, is_limitable
 
 # %% auto #0
-__all__ = ['DONE_FILE', 'RUN_PARAMS_FILE', 'RUNS_FILE', 'NOTEBOOKS', 'LOG_FILE', 'load_params', 'run_params', 'Run',
+__all__ = ['DONE_FILE', 'ERROR_FILE', 'RUN_PARAMS_FILE', 'RUNS_FILE', 'NOTEBOOKS', 'LOG_FILE', 'load_params', 'run_params', 'Run',
            'experiment_name', 'expand_grid', 'notebooks_dir', 'study_dir', 'run_dir', 'is_finished', 'output_to',
-           'execute_run', 'run_all', 'run_report', 'check_writable', 'settings_differ', 'check_runs', 'run_study',
-           'collect_results', 'parse_set', 'build_parser', 'main']
+           'execute_experiment', 'run_record', 'by_experiment', 'Progress', 'run_all', 'run_report', 'check_writable',
+           'settings_differ', 'check_runs', 'run_study', 'collect_results', 'parse_set', 'build_parser', 'main']
 
 # %% ../nbs/08_study.ipynb #adc20fbb
 def load_params(path: str | Path, profile: str | None = None, overrides: dict | None = None) -> dict:
@@ -103,7 +104,7 @@ def expand_grid(params: dict) -> list[Run]:
     return runs
 
 # %% ../nbs/08_study.ipynb #7c66487f
-DONE_FILE, RUN_PARAMS_FILE, RUNS_FILE = "done.json", "run-params.yaml", "runs.csv"
+DONE_FILE, ERROR_FILE, RUN_PARAMS_FILE, RUNS_FILE = "done.json", "error.json", "run-params.yaml", "runs.csv"
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "nbs" / "experiments" if "__file__" in globals() else None
 
 
@@ -150,28 +151,41 @@ def output_to(log: str | Path) -> Iterator[None]:
                 os.close(fd)
 
 
-def execute_run(run: Run, folder: str | Path, notebook: str | Path, kernel: str | None = None) -> dict:
-    """Execute the experiment notebook for one run into folder; a record of the outcome (never raises)."""
+def execute_experiment(runs: Sequence[Run], folder: str | Path, notebook: str | Path,
+                       kernel: str | None = None) -> list[dict]:
+    """Execute the experiment notebook once for runs of one experiment, each seed into folder/seed-<s>; one record per run (never raises)."""
     import papermill as pm
     folder, t0 = Path(folder).resolve(), time.perf_counter()
-    params = {**run.params, "out_dir": str(folder)}
-    out_nb = folder / Path(notebook).name
-    record = {"experiment": run.experiment, "seed": run.seed, "status": "finished", "seconds": 0.0,
-              "notebook": str(out_nb), "error": ""}
+    if len({r.experiment for r in runs}) != 1:
+        raise ValueError(f"execute_experiment takes the runs of one experiment, got {sorted({r.experiment for r in runs})}.")
+    out_nb, error = folder / Path(notebook).name, ""
+    params = {**runs[0].params, "out_dir": str(folder)}
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(folder / RUN_PARAMS_FILE, lambda f: f.write(yaml.safe_dump(params, sort_keys=False).encode()))
+        for r in runs:                          # each seed's parameters, usable with papermill -f
+            (folder / f"seed-{r.seed}").mkdir(parents=True, exist_ok=True)
+            write_atomic(folder / f"seed-{r.seed}" / RUN_PARAMS_FILE, lambda f, r=r: f.write(
+                yaml.safe_dump({**r.params, "out_dir": str(folder), "seeds": [r.seed]}, sort_keys=False).encode()))
         with output_to(folder / LOG_FILE):
-            pm.execute_notebook(str(notebook), str(out_nb), parameters={"params": params}, kernel_name=kernel,
-                                cwd=str(folder), progress_bar=False, log_output=False)
-        if not is_finished(folder):
-            raise RuntimeError(f"the notebook ended without writing {DONE_FILE}")
-        record["final_test_accuracy"] = read_json(folder / DONE_FILE)["final_test_accuracy"]
+            pm.execute_notebook(str(notebook), str(out_nb), parameters={"params": params, "seeds": [r.seed for r in runs]},
+                                kernel_name=kernel, cwd=str(folder), progress_bar=False, log_output=False)
     except Exception as e:
         detail = f"{getattr(e, 'ename', type(e).__name__)}: {getattr(e, 'evalue', str(e))}".strip()
-        record.update(status="failed", error=detail.splitlines()[0] if detail else type(e).__name__)
-    record["seconds"] = round(time.perf_counter() - t0, 1)
-    return record
+        error = detail.splitlines()[0] if detail else type(e).__name__
+    wall = time.perf_counter() - t0
+    records = [run_record(r, folder / f"seed-{r.seed}", out_nb, error) for r in runs]
+    overhead = max(wall - sum(rec["seconds"] for rec in records), 0.0) / len(runs)
+    return [{**rec, "overhead_s": round(overhead, 1)} for rec in records]
+
+
+def run_record(run: Run, folder: Path, notebook: Path, error: str = "") -> dict:
+    """The outcome of one run from its folder: finished (done.json) with its accuracy and seconds, or failed with its error."""
+    record = {"experiment": run.experiment, "seed": run.seed, "status": "finished", "seconds": 0.0,
+              "notebook": str(notebook), "error": ""}
+    if is_finished(folder):
+        done = read_json(folder / DONE_FILE)
+        return {**record, "seconds": done["seconds"], "final_test_accuracy": done["final_test_accuracy"]}
+    own = read_json(folder / ERROR_FILE).get("error", "") if (folder / ERROR_FILE).is_file() else ""
+    return {**record, "status": "failed", "error": own or error or f"the notebook ended without writing {DONE_FILE}"}
 
 
 def _client(workers: int | None, scheduler: str | None):
@@ -184,37 +198,102 @@ def _client(workers: int | None, scheduler: str | None):
     return Client(cluster)
 
 
+def by_experiment(runs: Sequence[Run]) -> list[list[Run]]:
+    """The runs grouped by experiment (grid order); the i-th experiment's seeds start at its i-th seed, so experiments
+    running side by side mostly begin with different seeds and do not train the same base model at once."""
+    groups = list({r.experiment: [x for x in runs if x.experiment == r.experiment] for r in runs}.values())
+    return [g[i % len(g):] + g[:i % len(g)] for i, g in enumerate(groups)]
+
+
+def _console():
+    """A stream on this process's standard error as it is now (a copy of its descriptor), or sys.stderr itself."""
+    try:
+        return os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1)
+    except (AttributeError, OSError, ValueError):      # a stream without a descriptor (e.g. in a notebook)
+        return sys.stderr
+
+
+class Progress:
+    """A tqdm bar over runs, fed by watching the run folders: a line per finished run, the runs in progress, time left."""
+
+    def __init__(self, runs: Sequence[Run], root: Path, interval: float = 1.0):
+        from tqdm.auto import tqdm
+        self.runs, self.root, self.interval, self.seen = list(runs), Path(root), interval, set()
+        self.stream = _console()            # the terminal, also while output_to sends the kernels' output to a log
+        self.bar = tqdm(total=len(self.runs), desc="runs", unit="run", file=self.stream)
+        self.lock, self.stop = threading.Lock(), threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> "Progress":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.scan()
+        self.bar.close()
+        if self.stream is not sys.stderr:
+            self.stream.close()
+
+    def report(self, record: dict) -> None:
+        """Count a run once, with its line: finished in N s with its accuracy, or failed with its error."""
+        with self.lock:
+            key = (record["experiment"], record["seed"])
+            if key in self.seen:
+                return
+            self.seen.add(key)
+            acc = record.get("final_test_accuracy")
+            tail = f", final test accuracy {acc:.4f}" if acc is not None else f": {record['error']}"
+            self.bar.write(f"{record['experiment']} seed {record['seed']}: {record['status']} in "
+                           f"{record['seconds']:.0f} s{tail}", file=self.stream)
+            self.bar.update()
+
+    def scan(self) -> None:
+        """Report the runs that finished since the last scan and show those in progress."""
+        from ebano_dal.loop import PARAMS_FILE
+        running = []
+        for r in self.runs:
+            folder = run_dir(self.root, r)
+            if (r.experiment, r.seed) in self.seen:
+                continue
+            if is_finished(folder):
+                self.report(run_record(r, folder, folder.parent / "dal_experiment.ipynb"))
+            elif (folder / PARAMS_FILE).is_file():
+                running.append(f"{r.experiment} seed {r.seed}")
+        with self.lock:
+            self.bar.set_postfix_str(", ".join(running), refresh=True)
+
+    def _watch(self) -> None:
+        while not self.stop.wait(self.interval):
+            self.scan()
+
+
 def run_all(runs: list[Run], root: Path, notebook: Path, workers: int | None = None, scheduler: str | None = None,
             kernel: str | None = None) -> list[dict]:
-    """Execute runs sequentially or on Dask, with a tqdm progress bar over runs; one record per run."""
-    from tqdm.auto import tqdm
+    """Execute runs, one notebook per experiment, sequentially or on Dask, with a progress bar over runs; one record per run."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # kernels inherit it: no TensorFlow start-up noise
-    bar = tqdm(total=len(runs), desc="runs", unit="run")
     records = []
-    if not runs:
-        bar.close()
-        return records
-    def done(record: dict) -> None:
-        records.append(record)
-        acc = record.get("final_test_accuracy")
-        tail = f", final test accuracy {acc:.4f}" if acc is not None else f": {record['error']}"
-        bar.write(f"{record['experiment']} seed {record['seed']}: {record['status']} in {record['seconds']:.0f} s{tail}")
-        bar.update()
+    with Progress(runs, root) as progress:
+        def done(recs: list[dict]) -> None:
+            records.extend(recs)
+            for rec in recs:
+                progress.report(rec)
 
-    if workers is None and scheduler is None:
-        for r in runs:
-            bar.set_postfix_str(f"{r.experiment} seed {r.seed}")
-            done(execute_run(r, run_dir(root, r), notebook, kernel))
-    else:
-        from distributed import as_completed
-        with _client(workers, scheduler) as client:
-            futures = [client.submit(execute_run, r, str(run_dir(root, r).resolve()), str(notebook), kernel,
-                                     pure=False, key=f"{r.experiment}-seed-{r.seed}-{time.time_ns()}") for r in runs]
-            for fut in as_completed(futures):
-                done(fut.result())
-            if not scheduler:
-                client.cluster.close()
-    bar.close()
+        groups = by_experiment(runs)
+        if workers is None and scheduler is None:
+            for g in groups:
+                done(execute_experiment(g, Path(root) / g[0].experiment, notebook, kernel))
+        elif groups:
+            from distributed import as_completed
+            with _client(workers, scheduler) as client:
+                futures = [client.submit(execute_experiment, g, str((Path(root) / g[0].experiment).resolve()),
+                                         str(notebook), kernel, pure=False, key=f"{g[0].experiment}-{time.time_ns()}")
+                           for g in groups]
+                for fut in as_completed(futures):
+                    done(fut.result())
+                if not scheduler:
+                    client.cluster.close()
     return records
 
 
@@ -244,8 +323,8 @@ def run_report(root: Path, params: dict, notebooks: Path, kernel: str | None = N
 
 
 def _write_runs(root: Path, records: list[dict]) -> pd.DataFrame:
-    """runs.csv: one row per run (experiment, seed, status, seconds, notebook, error), written atomically."""
-    table = pd.DataFrame(records, columns=["experiment", "seed", "status", "seconds", "notebook", "error"])
+    """runs.csv: one row per run (experiment, seed, status, seconds, overhead_s, notebook, error), written atomically."""
+    table = pd.DataFrame(records, columns=["experiment", "seed", "status", "seconds", "overhead_s", "notebook", "error"])
     table["seed"] = table.seed.astype("Int64")
     write_table(table, root / RUNS_FILE, index=False)
     return table
@@ -311,8 +390,8 @@ def run_study(params_path: str | Path, profile: str | None = None, out: str | Pa
     check_writable(root)
     check_runs(runs, root, rerun)
     todo = [r for r in runs if not is_finished(run_dir(root, r))]
-    skipped = [{"experiment": r.experiment, "seed": r.seed, "status": "skipped", "seconds": 0.0,
-                "notebook": str(run_dir(root, r).resolve() / "dal_experiment.ipynb"), "error": ""}
+    skipped = [{"experiment": r.experiment, "seed": r.seed, "status": "skipped", "seconds": 0.0, "overhead_s": 0.0,
+                "notebook": str((root / r.experiment).resolve() / "dal_experiment.ipynb"), "error": ""}
                for r in runs if r not in todo]
     print(f"{len(runs)} runs in {root}: {len(skipped)} finished already, {len(todo)} to run", flush=True)
     records = skipped + run_all(todo, root, nbdir / "dal_experiment.ipynb", workers, scheduler, kernel)
