@@ -24,10 +24,10 @@ if TYPE_CHECKING:
 __all__ = ['NPIR_CMAP', 'curve_stats', 'plot_learning_curves', 'aulc', 'aulc_summary', 'holm', 'paired_comparison',
            'best_baselines', 'labels_to_reach', 'default_target', 'labels_summary', 'paired_power', 'seeds_needed',
            'detectable_difference', 'power_analysis', 'penalty_matrix', 'plot_penalty_matrix', 'queried_class_balance',
-           'study_table', 'plot_baselines', 'plot_against_baselines', 'plot_aulc', 'plot_explained_variance',
-           'plot_batch_times', 'plot_ari', 'plot_silhouettes', 'plot_indices_distribution', 'plot_indices_vs_softmax',
-           'plot_visual_explanation', 'plot_numerical_explanation', 'plot_local_explanations', 'class_global_table',
-           'plot_class_global_explanation', 'plot_query_gallery']
+           'study_table', 'plot_baselines', 'plot_against_baselines', 'plot_aulc', 'plot_paired_differences',
+           'plot_explained_variance', 'plot_batch_times', 'plot_ari', 'plot_silhouettes', 'plot_indices_distribution',
+           'plot_indices_vs_softmax', 'plot_visual_explanation', 'plot_numerical_explanation',
+           'plot_local_explanations', 'class_global_table', 'plot_class_global_explanation', 'plot_query_gallery']
 
 # %% ../nbs/09_plots.ipynb #85c9ce24
 def curve_stats(results: pd.DataFrame, metric: str = "test_accuracy") -> pd.DataFrame:
@@ -355,6 +355,26 @@ def plot_aulc(results: pd.DataFrame, title: str | None = None) -> Figure:
     ax.set(ylabel="AULC (mean accuracy over the budget)", title=title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/09_plots.ipynb #f0a1b2c4
+def plot_paired_differences(paired: pd.DataFrame, delta: float | None = 0.005, title: str | None = None) -> Figure:
+    """Forest plot of paired_comparison rows (one reference): mean AULC difference with its CI, zero and ±delta marked."""
+    if paired.reference.nunique() != 1:
+        raise ValueError(f"plot_paired_differences takes the rows of one reference, got {sorted(paired.reference.unique())}; "
+                         "select one with paired[paired.reference == name].")
+    rows = paired.sort_values("diff_mean", ascending=True, ignore_index=True)
+    fig, ax = plt.subplots(figsize=(6.5, 0.9 + 0.38 * len(rows)))
+    err = np.vstack([rows.diff_mean - rows.ci_low, rows.ci_high - rows.diff_mean])
+    ax.errorbar(rows.diff_mean, np.arange(len(rows)), xerr=np.nan_to_num(err), fmt="o", color="k", ms=4, capsize=3)
+    ax.axvline(0, color="grey", lw=1)
+    if delta:
+        for x in (-delta, delta):
+            ax.axvline(x, color="grey", lw=1, ls=":")
+    ax.set_yticks(np.arange(len(rows)), [f"{e} ({w}/{n})" for e, w, n in zip(rows.experiment, rows.wins, rows.seeds)])
+    ax.set(xlabel=f"AULC − {rows.reference[0]} (mean, 95 % CI over seeds; seeds won/seeds)", title=title)
+    ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return fig
 

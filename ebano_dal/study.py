@@ -218,7 +218,7 @@ class Progress:
 
     def __init__(self, runs: Sequence[Run], root: Path, interval: float = 1.0):
         from tqdm.auto import tqdm
-        self.runs, self.root, self.interval, self.seen = list(runs), Path(root), interval, set()
+        self.runs, self.root, self.interval, self.seen = list(runs), Path(root).resolve(), interval, set()   # papermill chdirs
         self.stream = _console()            # the terminal, also while output_to sends the kernels' output to a log
         self.bar = tqdm(total=len(self.runs), desc="runs", unit="run", file=self.stream)
         self.lock, self.stop = threading.Lock(), threading.Event()
