@@ -57,16 +57,17 @@ def interpolation_matrix(n_in: int, n_out: int) -> np.ndarray:
     return out[:, :, 0, 0].T.astype(np.float64)
 
 
-def centred_gram_sqrt(grids: Sequence[tuple[int, int]], size: tuple[int, int], rtol: float = 1e-9) -> list[np.ndarray]:
-    """Blocks S_g (one per grid, rank × cells_g, float32) of a square root SᵀS = ŨᵀŨ − N·w·wᵀ of the centred Gram."""
+def centred_gram_sqrt(grids: Sequence[tuple[int, int]], size: tuple[int, int], rtol: float = 1e-9,
+                      dtype: str = "float32") -> list[np.ndarray]:
+    """Blocks S_g (one per grid, rank × cells_g, in dtype) of a square root SᵀS = ŨᵀŨ − N·w·wᵀ of the centred Gram."""
     (H, W), n = size, len(grids)
     uh = [interpolation_matrix(h, H) for h, _ in grids]
     uw = [interpolation_matrix(w, W) for _, w in grids]
     gram = np.block([[np.kron(uh[a].T @ uh[b], uw[a].T @ uw[b]) for b in range(n)] for a in range(n)])
     w = np.concatenate([np.kron(uh[a].mean(0), uw[a].mean(0)) for a in range(n)])
-    lam, vec = (ops.convert_to_numpy(t) for t in ops.eigh(ops.convert_to_tensor(gram - H * W * np.outer(w, w), "float64")))
+    lam, vec = np.linalg.eigh(gram - H * W * np.outer(w, w))  # numpy: float64 on every backend (JAX's eigh is float32)
     keep = lam > rtol * lam.max()
-    root = (np.sqrt(lam[keep])[:, None] * vec[:, keep].T).astype(np.float32)
+    root = (np.sqrt(lam[keep])[:, None] * vec[:, keep].T).astype(dtype)
     return np.split(root, np.cumsum([h * w for h, w in grids])[:-1], axis=1)
 
 

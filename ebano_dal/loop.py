@@ -9,7 +9,7 @@ import hashlib
 import inspect
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -24,7 +24,7 @@ from .engine import BatchEBAnO
 from .models import (BUILDERS, WEIGHTS_SUFFIX, TrainHistory, embedding_model, fine_tune, load_weights,
                               mc_dropout_model, predict_mc, predict_proba, save_weights, train_base)
 from .records import Stopwatch, files_fingerprint, read_json, to_plain, versions, write_atomic, write_json
-from .spec import ARCHITECTURES, RunSpec
+from .spec import ARCHITECTURES, PATH_KEYS, RUN_FIELDS, RunSpec
 from .store import ImageStore
 from .strategies import QueryContext
 
@@ -73,7 +73,7 @@ def image_stores(spec: RunSpec, workers: int | None = None) -> tuple[ImageStore,
 
 def check_options(spec: RunSpec) -> None:
     """Raise ValueError for model or engine options that the model builder or BatchEBAnO do not take."""
-    given = {"model": (BUILDERS[spec.train.architecture], spec.train.model, {"input_shape", "num_classes"}),
+    given = {"model": (BUILDERS[spec.train.architecture], spec.train.model, {"input_shape", "num_classes", "precision"}),
              "engine": (BatchEBAnO, spec.engine, {"model"})}
     for key, (fn, options, fixed) in given.items():
         takes = [p for p in inspect.signature(fn).parameters if p not in fixed | {"self"}]
@@ -189,8 +189,9 @@ class LoopState:
 # %% ../nbs/06_loop.ipynb #7317274c
 def build_model(spec: RunSpec, input_shape: tuple[int, ...], num_classes: int,
                 weights: str | Path | None = None) -> keras.Model:
-    """The run's architecture, freshly built, with weights loaded from a file when given."""
-    model = BUILDERS[spec.train.architecture](tuple(input_shape), num_classes, **spec.train.model)
+    """The run's architecture, freshly built in the run's precision, with weights loaded from a file when given."""
+    model = BUILDERS[spec.train.architecture](tuple(input_shape), num_classes, precision=spec.train.precision,
+                                              **spec.train.model)
     return model if weights is None else load_weights(model, weights)
 
 
@@ -206,7 +207,8 @@ def base_spec(spec: RunSpec, split: DALSplit, input_shape: tuple[int, ...], num_
             "architecture": t.architecture, "model": t.model, "input_shape": list(input_shape),
             "num_classes": num_classes, "epochs": t.base_epochs or t.epochs,
             "patience": t.base_patience or t.patience, "batch_size": t.batch_size,
-            "backend": keras.backend.backend()}
+            "backend": keras.backend.backend(),
+            **({} if t.precision == "float32" else {"precision": t.precision})}  # float32 keeps the keys it had
 
 
 def base_weights_path(spec: RunSpec, base: dict) -> Path:
@@ -410,12 +412,18 @@ def read_params_file(folder: str | Path) -> dict:
     return read_json(Path(folder) / PARAMS_FILE, "the run's parameters", _RESTART)
 
 
+def _setting_defaults() -> dict:
+    """The default of every run key a params.json records (all but the folders)."""
+    return {k: f.default_factory() if f.default is MISSING else f.default
+            for k, f in RUN_FIELDS.items() if k not in PATH_KEYS}
+
+
 def recorded_run_params(record: dict) -> dict:
-    """The run keys of a params.json record (this version's format or the earlier one)."""
+    """The run keys of a params.json record (this version's format or the earlier one), keys added since at their defaults."""
     if "spec" in record:
-        return record["spec"]
+        return {**_setting_defaults(), **record["spec"]}
     old = {k: v for k, v in record["settings"].items() if k != "split"}
-    return {**old, "strategy_params": old.pop("params", {})}
+    return {**_setting_defaults(), **old, "strategy_params": old.pop("params", {})}
 
 
 def read_run_params(folder: str | Path) -> dict:
@@ -432,7 +440,8 @@ def _check_run_dir(mine: dict, out_dir: Path) -> None:
     if "spec" not in saved:
         raise ValueError(f"{out_dir} holds a run made by an earlier ebano-dal version; choose another out_dir or "
                          "delete that run.")
-    differ = sorted(k for k in set(saved["spec"]) | set(mine["spec"]) if saved["spec"].get(k) != mine["spec"].get(k))
+    spec = recorded_run_params(saved)                      # a key added since the run was recorded: its default
+    differ = sorted(k for k in set(spec) | set(mine["spec"]) if spec.get(k) != mine["spec"].get(k))
     differ += ["split"] if saved["split"] != mine["split"] else []
     differ += ["data"] if saved.get("data", {}).get("fingerprint") != mine["data"]["fingerprint"] else []
     if differ:

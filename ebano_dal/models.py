@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -20,10 +21,10 @@ from keras import layers
 from .data import load_fashion_mnist
 
 # %% auto #0
-__all__ = ['MIN_APPLICATION_SIDE', 'BUILDERS', 'WEIGHTS_SUFFIX', 'FASHION_CNN_VAL_IMAGES', 'small_cnn', 'resnet50', 'vgg16',
-           'conv_layer_names', 'PlateauRule', 'chunk_rows', 'epoch_chunks', 'TrainHistory', 'evaluate', 'train',
-           'train_base', 'fine_tune', 'save_weights', 'load_weights', 'predict_proba', 'embedding_model', 'MCDropout',
-           'mc_dropout_model', 'predict_mc', 'fashion_cnn']
+__all__ = ['PRECISIONS', 'MIN_APPLICATION_SIDE', 'BUILDERS', 'WEIGHTS_SUFFIX', 'FASHION_CNN_VAL_IMAGES', 'dtype_policy',
+           'small_cnn', 'resnet50', 'vgg16', 'conv_layer_names', 'PlateauRule', 'chunk_rows', 'epoch_chunks',
+           'TrainHistory', 'evaluate', 'train', 'train_base', 'fine_tune', 'save_weights', 'load_weights',
+           'predict_proba', 'embedding_model', 'MCDropout', 'mc_dropout_model', 'predict_mc', 'fashion_cnn']
 
 # %% ../nbs/01_models.ipynb #ea2d7864
 def _check_shape(input_shape) -> tuple[int, int, int]:
@@ -68,6 +69,29 @@ def _check_positive(**values) -> None:
         if not isinstance(v, (int, float, np.integer, np.floating)) or not v > 0:
             raise ValueError(f"{name}={v!r} must be a positive number.")
 
+# %% ../nbs/01_models.ipynb #e10f16f4
+PRECISIONS = ("float32", "mixed_bfloat16")  # the Keras dtype policies models are built with (ebano_dal.spec.PRECISIONS)
+
+
+def _check_precision(precision) -> str:
+    """precision after checking it names one of PRECISIONS."""
+    if not isinstance(precision, str) or precision not in PRECISIONS:
+        raise ValueError(f"precision={precision!r} is unknown; use one of {', '.join(map(repr, PRECISIONS))}.")
+    return precision
+
+
+@contextmanager
+def dtype_policy(precision: str = "float32") -> Iterator[None]:
+    """Layers created inside the block compute in the Keras dtype policy named precision; the previous policy returns after."""
+    precision = _check_precision(precision)
+    before = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(precision)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(before)
+
+
 # %% ../nbs/01_models.ipynb #9d0735c0
 def _check_dropout(dropout) -> float:
     """dropout as a float after checking it is a rate in [0, 1)."""
@@ -77,62 +101,69 @@ def _check_dropout(dropout) -> float:
 
 
 def small_cnn(input_shape: tuple[int, int, int] = (28, 28, 1), num_classes: int = 10,
-              width: int = 16, depth: int = 3, seed: int | None = None, dropout: float = 0.0) -> keras.Model:
+              width: int = 16, depth: int = 3, seed: int | None = None, dropout: float = 0.0,
+              precision: str = "float32") -> keras.Model:
     """A compact CNN for pixel-space input with softmax output whose conv layers are named conv1..conv{depth}."""
     input_shape, num_classes, dropout = _check_shape(input_shape), _check_classes(num_classes), _check_dropout(dropout)
+    precision = _check_precision(precision)
     if not isinstance(width, (int, np.integer)) or width < 1:
         raise ValueError(f"width={width!r} must be a positive int (channels of conv1).")
     if not isinstance(depth, (int, np.integer)) or depth < 3:
         raise ValueError(f"depth={depth!r} must be an int of at least 3 (the explanation engine analyses the last three conv layers).")
     if seed is not None:
         keras.utils.set_random_seed(seed)
-    inp = keras.Input(shape=input_shape, name="image")
-    x = layers.Rescaling(1 / 255, name="rescale")(inp)
-    side = min(input_shape[:2])
-    for i in range(1, depth + 1):
-        x = layers.Conv2D(width * 2 ** min(i - 1, 2), 3, padding="same", use_bias=False, name=f"conv{i}")(x)
-        x = layers.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
-        x = layers.Activation("relu", name=f"relu{i}")(x)
-        if i < depth and side >= 8:
-            x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
-            side //= 2
-    x = layers.GlobalAveragePooling2D(name="gap")(x)
-    if dropout:
-        x = layers.Dropout(dropout, name="dropout")(x)
-    out = layers.Dense(num_classes, activation="softmax", name="probs")(x)
+    with dtype_policy(precision):
+        inp = keras.Input(shape=input_shape, name="image")
+        x = layers.Rescaling(1 / 255, name="rescale")(inp)
+        side = min(input_shape[:2])
+        for i in range(1, depth + 1):
+            x = layers.Conv2D(width * 2 ** min(i - 1, 2), 3, padding="same", use_bias=False, name=f"conv{i}")(x)
+            x = layers.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
+            x = layers.Activation("relu", name=f"relu{i}")(x)
+            if i < depth and side >= 8:
+                x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
+                side //= 2
+        x = layers.GlobalAveragePooling2D(name="gap")(x)
+        if dropout:
+            x = layers.Dropout(dropout, name="dropout")(x)
+        out = layers.Dense(num_classes, activation="softmax", name="probs", dtype="float32")(x)  # float32 probabilities
     return keras.Model(inp, out, name="small_cnn")
 
 # %% ../nbs/01_models.ipynb #cd7c933e
 MIN_APPLICATION_SIDE = 32
 
 
-def _application(builder, input_shape, num_classes: int, name: str, dropout: float = 0.0) -> keras.Model:
+def _application(builder, input_shape, num_classes: int, name: str, dropout: float = 0.0,
+                 precision: str = "float32") -> keras.Model:
     """Build a keras.applications architecture with pixel-space input, resized up to 32 px when smaller."""
     input_shape, num_classes, dropout = _check_shape(input_shape), _check_classes(num_classes), _check_dropout(dropout)
-    inp = keras.Input(shape=input_shape, name="image")
-    x = layers.Rescaling(1 / 255, name="rescale")(inp)
-    h, w = input_shape[:2]
-    if min(h, w) < MIN_APPLICATION_SIDE:
-        x = layers.Resizing(max(h, MIN_APPLICATION_SIDE), max(w, MIN_APPLICATION_SIDE),
-                            interpolation="bilinear", name="resize")(x)
-    model = builder(include_top=True, weights=None, input_tensor=x, classes=num_classes,
-                    classifier_activation="softmax", name=name)
-    if not dropout:
-        return model
-    top = model.get_layer("predictions")                 # dropout goes right before the classifier
-    x = layers.Dropout(dropout, name="dropout")(top.input)
-    return keras.Model(model.inputs, layers.Dense(num_classes, activation="softmax", name="probs")(x), name=name)
+    with dtype_policy(precision):
+        inp = keras.Input(shape=input_shape, name="image")
+        x = layers.Rescaling(1 / 255, name="rescale")(inp)
+        h, w = input_shape[:2]
+        if min(h, w) < MIN_APPLICATION_SIDE:
+            x = layers.Resizing(max(h, MIN_APPLICATION_SIDE), max(w, MIN_APPLICATION_SIDE),
+                                interpolation="bilinear", name="resize")(x)
+        model = builder(include_top=True, weights=None, input_tensor=x, classes=num_classes,
+                        classifier_activation="softmax", name=name)
+        if not dropout and precision == "float32":
+            return model
+        top = model.get_layer("predictions")             # dropout goes right before the classifier
+        x = layers.Dropout(dropout, name="dropout")(top.input) if dropout else top.input
+    head = layers.Dense(num_classes, activation="softmax", name="probs" if dropout else "predictions", dtype="float32")
+    return keras.Model(model.inputs, head(x), name=name)  # (a mixed-precision classifier rebuilt to compute in float32)
 
 
 def resnet50(input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000,
-             dropout: float = 0.0) -> keras.Model:
+             dropout: float = 0.0, precision: str = "float32") -> keras.Model:
     """Keras's ResNet-50 with random weights, pixel-space input and softmax output (optional dropout before it)."""
-    return _application(keras.applications.ResNet50, input_shape, num_classes, "resnet50", dropout)
+    return _application(keras.applications.ResNet50, input_shape, num_classes, "resnet50", dropout, precision)
 
 
-def vgg16(input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000, dropout: float = 0.0) -> keras.Model:
+def vgg16(input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000, dropout: float = 0.0,
+          precision: str = "float32") -> keras.Model:
     """Keras's VGG-16 with random weights, pixel-space input and softmax output (optional dropout before it)."""
-    return _application(keras.applications.VGG16, input_shape, num_classes, "vgg16", dropout)
+    return _application(keras.applications.VGG16, input_shape, num_classes, "vgg16", dropout, precision)
 
 # %% ../nbs/01_models.ipynb #a72be16c
 BUILDERS = {"small_cnn": small_cnn, "resnet50": resnet50, "vgg16": vgg16}

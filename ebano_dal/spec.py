@@ -18,10 +18,10 @@ from .strategies import (MIXES, STRATEGIES, Strategy, build_strategy, get_strate
                                   validate_params)
 
 # %% auto #0
-__all__ = ['Check', 'DATASETS', 'ARCHITECTURES', 'DATA_ENV', 'SECTIONS', 'RUN_FIELDS', 'RUN_KEYS', 'PATH_KEYS', 'STUDY_DEFAULTS',
-           'STUDY_KEYS', 'SECTION_KEYS', 'count', 'number', 'choice', 'boolean', 'mapping', 'folder', 'class_list',
-           'setting', 'DataSpec', 'TrainSpec', 'QuerySpec', 'RunSpec', 'check_keys', 'merge', 'check_grid',
-           'check_report', 'describe']
+__all__ = ['Check', 'DATASETS', 'ARCHITECTURES', 'PRECISIONS', 'DATA_ENV', 'SECTIONS', 'RUN_FIELDS', 'RUN_KEYS', 'PATH_KEYS',
+           'STUDY_DEFAULTS', 'STUDY_KEYS', 'SECTION_KEYS', 'count', 'number', 'choice', 'boolean', 'mapping', 'folder',
+           'class_list', 'setting', 'DataSpec', 'TrainSpec', 'QuerySpec', 'RunSpec', 'check_keys', 'merge',
+           'check_grid', 'check_report', 'describe']
 
 # %% ../nbs/05a_spec.ipynb #1d8e59e9
 Check = Callable[[str, Any], Any]
@@ -111,6 +111,7 @@ def setting(default, check: Check, doc: str):
 # %% ../nbs/05a_spec.ipynb #72878805
 DATASETS = ("fashion-mnist", "imagenet-25", "imagenet-100", "imagenet-250", "image-folder")
 ARCHITECTURES = ("small_cnn", "resnet50", "vgg16")   # the builders are ebano_dal.models.BUILDERS
+PRECISIONS = ("float32", "mixed_bfloat16")           # the Keras dtype policies of those builders (models.PRECISIONS)
 DATA_ENV = {"fashion-mnist": "EBANO_DAL_DATA", "imagenet": "EBANO_DAL_IMAGENET"}
 
 
@@ -150,6 +151,7 @@ class TrainSpec(_Section):
     batch_size: int = setting(64, count(), "mini-batch size")
     predict_batch_size: int = setting(256, count(), "images per batch when predicting the pool and the test set, embedding and MC dropout")
     memory_mb: int = setting(1024, count(), "MiB of images (as float32) held in memory at once to train and evaluate; the rest is read as needed")
+    precision: str = setting("float32", choice(PRECISIONS), "compute precision of training and prediction: float32, or mixed_bfloat16 (bfloat16 compute, float32 weights and probabilities; pays off on GPUs/TPUs, usually slower on a CPU)")
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,9 @@ class RunSpec(_Section):
         if get_strategy(qs.strategy).NEEDS_DROPOUT and not self.train.model.get("dropout"):
             raise ValueError(f"strategy {qs.strategy!r} needs a model with dropout for its Monte-Carlo passes; set "
                              "model: {dropout: 0.3} (any rate in (0, 1)).")
+        if "precision" in self.train.model:
+            raise ValueError("precision is a run key of its own, not a model option; move it out of model: and set "
+                             f"precision: {self.train.model['precision']} beside it.")
         if d.dataset == "fashion-mnist" and d.image_size not in (None, 28):
             raise ValueError(f"image_size={d.image_size} is not available for Fashion-MNIST; use 28 or null.")
         if d.dataset == "fashion-mnist" and d.val_root is not None:
