@@ -183,7 +183,8 @@ def run_record(run: Run, folder: Path, notebook: Path, error: str = "") -> dict:
               "notebook": str(notebook), "error": ""}
     if is_finished(folder):
         done = read_json(folder / DONE_FILE)
-        return {**record, "seconds": done["seconds"], "final_test_accuracy": done["final_test_accuracy"]}
+        seconds = done.get("seconds", done.get("notebook_seconds", 0.0))          # the latter: earlier versions
+        return {**record, "seconds": seconds, "final_test_accuracy": done["final_test_accuracy"]}
     own = read_json(folder / ERROR_FILE).get("error", "") if (folder / ERROR_FILE).is_file() else ""
     return {**record, "status": "failed", "error": own or error or f"the notebook ended without writing {DONE_FILE}"}
 
@@ -273,6 +274,8 @@ def run_all(runs: list[Run], root: Path, notebook: Path, workers: int | None = N
             kernel: str | None = None) -> list[dict]:
     """Execute runs, one notebook per experiment, sequentially or on Dask, with a progress bar over runs; one record per run."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # kernels inherit it: no TensorFlow start-up noise
+    if not runs:                                        # nothing to run: no empty bar
+        return []
     records = []
     with Progress(runs, root) as progress:
         def done(recs: list[dict]) -> None:
@@ -328,6 +331,15 @@ def _write_runs(root: Path, records: list[dict]) -> pd.DataFrame:
     table["seed"] = table.seed.astype("Int64")
     write_table(table, root / RUNS_FILE, index=False)
     return table
+
+
+def _earlier_overheads(root: Path) -> dict:
+    """(experiment, seed) -> overhead_s of the runs in an earlier runs.csv of root (empty without a readable one)."""
+    try:
+        table = pd.read_csv(Path(root) / RUNS_FILE)
+        return {(e, int(s)): float(o) for e, s, o in zip(table.experiment, table.seed, table.overhead_s) if pd.notna(s)}
+    except (OSError, ValueError, KeyError, AttributeError, pd.errors.ParserError):
+        return {}
 
 
 def check_writable(folder: Path) -> None:
@@ -390,8 +402,9 @@ def run_study(params_path: str | Path, profile: str | None = None, out: str | Pa
     check_writable(root)
     check_runs(runs, root, rerun)
     todo = [r for r in runs if not is_finished(run_dir(root, r))]
-    skipped = [{"experiment": r.experiment, "seed": r.seed, "status": "skipped", "seconds": 0.0, "overhead_s": 0.0,
-                "notebook": str((root / r.experiment).resolve() / "dal_experiment.ipynb"), "error": ""}
+    earlier = _earlier_overheads(root)                    # a finished run keeps its seconds and overhead in runs.csv
+    skipped = [{**run_record(r, run_dir(root, r), (root / r.experiment).resolve() / "dal_experiment.ipynb"),
+                "status": "skipped", "overhead_s": earlier.get((r.experiment, r.seed), 0.0)}
                for r in runs if r not in todo]
     print(f"{len(runs)} runs in {root}: {len(skipped)} finished already, {len(todo)} to run", flush=True)
     records = skipped + run_all(todo, root, nbdir / "dal_experiment.ipynb", workers, scheduler, kernel)
