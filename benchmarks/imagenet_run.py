@@ -9,10 +9,11 @@ decoding workers) is sampled every 0.2 s; the CPU seconds of the tree are read f
 Prints, per run: wall seconds, CPU seconds, peak anonymous memory; and the second run's CPU as a share of
 the first's (the first also decodes the image store; the second reuses it). Asserts nothing.
 
-Most of a run's memory is not the images: it is TensorFlow itself (about 0.4 GB in the runner, which checks the
-runs with Keras, and as much in the kernel) and the small CNN's activations at 224×224, which grow with the
-batch size (about 1.3 GB of them at batch 32), hence batch_size and predict_batch_size 16 here; memory_mb=256
-bounds the images held while training.
+Also prints the decoding worker-seconds and build id of each store after each run: the second run leaves them as
+they are (the store is decoded once). Most of a run's memory is not the images: it is TensorFlow in the kernel
+(about 0.4 GB; the runner checks the runs with Keras in a child process that ends before the runs start) and the
+small CNN's activations at 224×224, which grow with the batch size (about 1.3 GB of them at batch 32), hence
+batch_size and predict_batch_size 16 here; memory_mb=256 bounds the images held while training.
 
 Example:  python scripts/make_ilsvrc_tree.py /tmp/ilsvrc --classes 10 --per-class 1300 --val-per-class 5
           python benchmarks/imagenet_run.py /tmp/ilsvrc --out /tmp/imagenet-run
@@ -20,6 +21,7 @@ Example:  python scripts/make_ilsvrc_tree.py /tmp/ilsvrc --classes 10 --per-clas
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -97,6 +99,10 @@ def main() -> None:
         rows.append(r)
         print(f"run {seed + 1} (seed {seed}): exit {r['rc']}, {r['wall_s']:.0f} s wall, {r['cpu_s']:.0f} s CPU, "
               f"peak anonymous memory {r['peak_anon_mb']:.0f} MiB", flush=True)
+        for rec in sorted(store.glob("*/record.json")):
+            d = json.loads(rec.read_text())
+            print(f"  store {rec.parent.name}: {d['n']} images, decoded in {d['decode_seconds']:.0f} worker-seconds "
+                  f"(build {d['build_id'][:8]})", flush=True)
     print(f"second run's CPU / first run's: {rows[1]['cpu_s'] / rows[0]['cpu_s']:.0%} "
           f"({os.cpu_count()} CPUs; the commands' output is in {args.out}/command-seed*.log)")
 
