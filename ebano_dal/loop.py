@@ -331,9 +331,10 @@ def dal_iteration(spec: RunSpec, split: DALSplit, data: dict, state: LoopState, 
     model = build_model(spec, x_all.shape[1:], num_classes, weights=out_dir / state.weights)
     oracle = Oracle(y_all, split.pool, revealed=state.labeled[len(split.s0):])
     pool = oracle.unlabeled
-    with sw.time("predict"):
-        probs = predict_proba(model, Rows((x_all, pool)), spec.train.predict_batch_size)
     strategy = qs.build()
+    with sw.time("predict"):                                                   # Random reads no prediction
+        probs = (predict_proba(model, Rows((x_all, pool)), spec.train.predict_batch_size) if strategy.NEEDS_PROBS
+                 else np.zeros((len(pool), 0), np.float32))
     name = strategy.name_at(i, qs.tau)
     asked = set()
 

@@ -236,6 +236,7 @@ class Strategy:
     name: ClassVar[str] = "strategy"
     LIMITS: ClassVar[tuple[str, ...]] = ()
     NEEDS_DROPOUT: ClassVar[bool] = False
+    NEEDS_PROBS: ClassVar[bool] = True         # False: never reads ctx.probs, so the pool need not be predicted
 
     def query(self, ctx: QueryContext) -> QueryResult:
         """The q pool positions to label next, in priority order."""
@@ -307,6 +308,7 @@ def build_strategy(name: str, options: dict | None = None, mix: str = "plain", l
 class Random(Strategy):
     """Random sampling: q distinct pool positions drawn with ctx.rng."""
     name: ClassVar[str] = "random"
+    NEEDS_PROBS: ClassVar[bool] = False
 
     def query(self, ctx: QueryContext) -> QueryResult:
         idx = random(ctx.n_pool, ctx.q, ctx.rng)
