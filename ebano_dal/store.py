@@ -107,8 +107,9 @@ def _pool_context() -> mp.context.BaseContext:
 
 
 def _decode_chunks(tasks: list[dict], workers: int) -> None:
-    """Decode the chunks of tasks, in this process (one worker) or in a pool of worker processes."""
-    if workers == 1 or len(tasks) < 2:
+    """Decode the chunks of tasks in this process (one worker, or a daemonic process such as a Dask worker, which may not
+    start children) or in a pool of worker processes."""
+    if workers == 1 or len(tasks) < 2 or mp.current_process().daemon:
         for t in tasks:
             _decode_chunk(t)
         return
