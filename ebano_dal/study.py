@@ -29,8 +29,7 @@ from .strategies import MIXES, STRATEGIES, is_limitable
 __all__ = ['DONE_FILE', 'ERROR_FILE', 'RUN_PARAMS_FILE', 'RUNS_FILE', 'NOTEBOOKS', 'LOG_FILE', 'load_params', 'run_params', 'Run',
            'experiment_name', 'expand_grid', 'notebooks_dir', 'study_dir', 'run_dir', 'is_finished', 'output_to',
            'execute_experiment', 'run_record', 'by_experiment', 'Progress', 'run_all', 'run_report', 'check_writable',
-           'settings_differ', 'check_runs', 'check_runs_here', 'run_study', 'collect_results', 'parse_set',
-           'build_parser', 'main']
+           'settings_differ', 'check_runs', 'run_study', 'collect_results', 'parse_set', 'build_parser', 'main']
 
 # %% ../nbs/08_study.ipynb #adc20fbb
 def load_params(path: str | Path, profile: str | None = None, overrides: dict | None = None) -> dict:
@@ -365,15 +364,15 @@ def settings_differ(folder: Path, spec: RunSpec, data: dict) -> list[str]:
 def check_runs(runs: list[Run], root: Path, rerun: bool) -> None:
     """Check every run before the first starts, in a child process unless this one holds Keras already (see below)."""
     if "keras" in sys.modules:
-        return check_runs_here(runs, root, rerun)
+        return _check_runs_here(runs, root, rerun)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-    from ebano_dal.study import check_runs_here as child                 # by module path: a notebook's would not pickle
+    from ebano_dal.study import _check_runs_here as child                 # by module path: a notebook's would not pickle
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         pool.submit(child, runs, root, rerun).result()                   # re-raises the child's ValueError here
 
 
-def check_runs_here(runs: list[Run], root: Path, rerun: bool) -> None:
+def _check_runs_here(runs: list[Run], root: Path, rerun: bool) -> None:
     """Check every run before the first starts; a run folder made with other settings is refused, or emptied to rerun."""
     with output_to(root / LOG_FILE):          # importing Keras prints its backend's start-up lines: into the study's log
         from ebano_dal.loop import check_options, data_fingerprint, image_stores
