@@ -12,7 +12,8 @@ the first's (the first also decodes the image store; the second reuses it). Asse
 Also prints the decoding worker-seconds and build id of each store after each run: the second run leaves them as
 they are (the store is decoded once). Most of a run's memory is not the images: it is TensorFlow in the kernel
 (about 0.4 GB; the runner checks the runs with Keras in a child process that ends before the runs start) and the
-small CNN's activations at 224×224, which grow with the batch size (about 1.3 GB of them at batch 32), hence
+small CNN's activations at 224×224, which grow with the batch size (training in batches of batch_size, validation,
+testing and the pool in batches of predict_batch_size; 256 images a batch take about 1.4 GB of them), hence
 batch_size and predict_batch_size 16 here; memory_mb=256 bounds the images held while training.
 
 Example:  python scripts/make_ilsvrc_tree.py /tmp/ilsvrc --classes 10 --per-class 1300 --val-per-class 5

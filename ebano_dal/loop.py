@@ -208,7 +208,8 @@ def base_spec(spec: RunSpec, split: DALSplit, input_shape: tuple[int, ...], num_
             "num_classes": num_classes, "epochs": t.base_epochs or t.epochs,
             "patience": t.base_patience or t.patience, "batch_size": t.batch_size,
             "backend": keras.backend.backend(),
-            **({} if t.precision == "float32" else {"precision": t.precision})}  # float32 keeps the keys it had
+            **({} if t.precision == "float32" else {"precision": t.precision}),  # the defaults keep the keys they had
+            **({} if t.predict_batch_size == 256 else {"eval_batch_size": t.predict_batch_size})}
 
 
 def base_weights_path(spec: RunSpec, base: dict) -> Path:
@@ -224,6 +225,12 @@ def _part(split: DALSplit, data: dict, name: str) -> tuple[Rows, np.ndarray]:
     x, y = data[split.sources[name]]
     idx = getattr(split, name)
     return Rows((x, idx)), np.asarray(y)[idx]
+
+
+def _train_options(spec: RunSpec) -> dict:
+    """The run's settings for train_base and fine_tune besides epochs, patience and seed."""
+    t = spec.train
+    return {"batch_size": t.batch_size, "eval_batch_size": t.predict_batch_size, "max_bytes": t.memory_mb * 2**20}
 
 
 def accuracy(model: keras.Model, x, y: np.ndarray, batch_size: int = 256) -> float:
@@ -258,7 +265,7 @@ def base_model(spec: RunSpec, split: DALSplit, data: dict) -> tuple[Path, dict]:
     model = build_model(spec, x_s0.shape[1:], num_classes)
     with sw.time("train"):
         history = train_base(model, x_s0, y_s0, x_val, y_val, epochs=base["epochs"], patience=base["patience"],
-                             batch_size=spec.train.batch_size, seed=seed, max_bytes=spec.train.memory_mb * 2**20)
+                             **_train_options(spec), seed=seed)
     with sw.time("predict"):
         test_accuracy = accuracy(model, x_test, y_test, spec.train.predict_batch_size)
     record = _metrics_row(0, "base", y_s0, num_classes, 0, history, test_accuracy, sw)
@@ -362,7 +369,7 @@ def dal_iteration(spec: RunSpec, split: DALSplit, data: dict, state: LoopState, 
     with sw.time("train"):                                                     # train
         history = fine_tune(model, x_train, np.concatenate([y_all[labeled], y_aug]), x_val, y_val,
                             epochs=spec.train.epochs, patience=spec.train.patience,
-                            batch_size=spec.train.batch_size, seed=seed, max_bytes=spec.train.memory_mb * 2**20)
+                            **_train_options(spec), seed=seed)
     with sw.time("predict"):                                                   # evaluate
         test_accuracy = accuracy(model, x_test, y_test, spec.train.predict_batch_size)
     weights = save_weights(model, out_dir / f"weights_{i:03d}{WEIGHTS_SUFFIX}").name   # record

@@ -258,15 +258,16 @@ def evaluate(model: keras.Model, x, y: np.ndarray, batch_size: int = 256, max_by
 def train(model: keras.Model, x, y, x_val, y_val, *, lr: float, epochs: int = 20, patience: int = 5,
           batch_size: int = 128, flip: bool = True, seed: int = 0, momentum: float = 0.9,
           weight_decay: float = 1e-4, factor: float = 0.1, max_decays: int = 2,
-          jit_compile: bool | str | None = None, verbose: int = 0, max_bytes: int = 2**30) -> TrainHistory:
+          jit_compile: bool | str | None = None, verbose: int = 0, max_bytes: int = 2**30,
+          eval_batch_size: int = 256) -> TrainHistory:
     """Train with SGD + weight decay, plateau lr decay (at most max_decays times), best-val-loss weights restored."""
     x = _check_images(model, x, "x")
     y = _check_labels(model, y, len(x), "y")
     x_val = _check_images(model, x_val, "x_val")
     y_val = _check_labels(model, y_val, len(x_val), "y_val")
-    _check_positive(lr=lr, epochs=epochs, batch_size=batch_size, max_bytes=max_bytes)
-    if not isinstance(epochs, (int, np.integer)) or not isinstance(batch_size, (int, np.integer)):
-        raise ValueError(f"epochs={epochs!r} and batch_size={batch_size!r} must be ints.")
+    _check_positive(lr=lr, epochs=epochs, batch_size=batch_size, max_bytes=max_bytes, eval_batch_size=eval_batch_size)
+    if not all(isinstance(v, (int, np.integer)) for v in (epochs, batch_size, eval_batch_size)):
+        raise ValueError(f"epochs={epochs!r}, batch_size={batch_size!r} and eval_batch_size={eval_batch_size!r} must be ints.")
     if not 0 <= momentum < 1 or weight_decay < 0:
         raise ValueError(f"momentum={momentum!r} must lie in [0, 1) and weight_decay={weight_decay!r} must be non-negative.")
     rule = PlateauRule(patience, factor, max_decays)
@@ -283,7 +284,7 @@ def train(model: keras.Model, x, y, x_val, y_val, *, lr: float, epochs: int = 20
             fit = model.fit(xe, ye, batch_size=int(batch_size), epochs=1, shuffle=False, verbose=verbose)
             losses.append((float(fit.history["loss"][-1]), len(ye)))
         history.train_seconds.append(time.perf_counter() - t)
-        val = evaluate(model, x_val, y_val, max(int(batch_size), 256), max_bytes)
+        val = evaluate(model, x_val, y_val, int(eval_batch_size), max_bytes)
         loss, n = zip(*losses)
         history.loss.append(float(np.average(loss, weights=n)))
         history.val_loss.append(float(val["loss"]))

@@ -149,7 +149,7 @@ class TrainSpec(_Section):
     base_epochs: int | None = setting(None, count(optional=True), "epochs of the base model (null: epochs)")
     base_patience: int | None = setting(None, count(optional=True), "patience of the base model (null: patience)")
     batch_size: int = setting(64, count(), "mini-batch size")
-    predict_batch_size: int = setting(256, count(), "images per batch when predicting the pool and the test set, embedding and MC dropout")
+    predict_batch_size: int = setting(256, count(), "images per batch when predicting the pool and the test set, validating each epoch, embedding and MC dropout")
     memory_mb: int = setting(1024, count(), "MiB of images (as float32) held in memory at once to train and evaluate; the rest is read as needed")
     precision: str = setting("float32", choice(PRECISIONS), "compute precision of training and prediction: float32, or mixed_bfloat16 (bfloat16 compute, float32 weights and probabilities; pays off on GPUs/TPUs, usually slower on a CPU)")
 
