@@ -26,10 +26,11 @@ from .spec import (RUN_KEYS, SECTION_KEYS, STUDY_DEFAULTS, STUDY_KEYS, RunSpec, 
 from .strategies import MIXES, STRATEGIES, is_limitable
 
 # %% auto #0
-__all__ = ['DONE_FILE', 'ERROR_FILE', 'RUN_PARAMS_FILE', 'RUNS_FILE', 'NOTEBOOKS', 'LOG_FILE', 'load_params', 'run_params', 'Run',
-           'experiment_name', 'expand_grid', 'notebooks_dir', 'study_dir', 'run_dir', 'is_finished', 'output_to',
-           'execute_experiment', 'run_record', 'by_experiment', 'Progress', 'run_all', 'run_report', 'check_writable',
-           'settings_differ', 'check_runs', 'run_study', 'collect_results', 'parse_set', 'build_parser', 'main']
+__all__ = ['DONE_FILE', 'ERROR_FILE', 'RUN_PARAMS_FILE', 'RUNS_FILE', 'NOTEBOOKS', 'LOG_FILE', 'LOG_REDRAW_S', 'load_params',
+           'run_params', 'Run', 'experiment_name', 'expand_grid', 'notebooks_dir', 'study_dir', 'run_dir',
+           'is_finished', 'output_to', 'execute_experiment', 'run_record', 'by_experiment', 'Progress', 'run_all',
+           'run_report', 'check_writable', 'settings_differ', 'check_runs', 'run_study', 'collect_results', 'parse_set',
+           'build_parser', 'main']
 
 # %% ../nbs/08_study.ipynb #adc20fbb
 def load_params(path: str | Path, profile: str | None = None, overrides: dict | None = None) -> dict:
@@ -214,13 +215,19 @@ def _console():
         return sys.stderr
 
 
+LOG_REDRAW_S = 60.0   # seconds between redraws of a progress bar written to a file, not a terminal, while runs go on
+
+
 class Progress:
     """A tqdm bar over runs, fed by watching the run folders: a line per finished run, the runs in progress, time left."""
 
-    def __init__(self, runs: Sequence[Run], root: Path, interval: float = 1.0):
+    def __init__(self, runs: Sequence[Run], root: Path, interval: float = 1.0, stream=None):
         from tqdm.auto import tqdm
         self.runs, self.root, self.interval, self.seen = list(runs), Path(root).resolve(), interval, set()   # papermill chdirs
-        self.stream = _console()            # the terminal, also while output_to sends the kernels' output to a log
+        self.owned = stream is None         # default: the terminal, also while output_to sends the kernels' output to a log
+        self.stream = _console() if stream is None else stream
+        self.live = self.stream is sys.stderr or self.stream.isatty()     # a terminal or a notebook: redraw every scan
+        self.drawn = time.monotonic()
         self.bar = tqdm(total=len(self.runs), desc="runs", unit="run", file=self.stream)
         self.lock, self.stop = threading.Lock(), threading.Event()
         self.thread = threading.Thread(target=self._watch, daemon=True)
@@ -234,7 +241,7 @@ class Progress:
         self.thread.join()
         self.scan()
         self.bar.close()
-        if self.stream is not sys.stderr:
+        if self.owned and self.stream is not sys.stderr:
             self.stream.close()
 
     def report(self, record: dict) -> None:
@@ -261,8 +268,11 @@ class Progress:
                 self.report(run_record(r, folder, folder.parent / "dal_experiment.ipynb"))
             elif folder.is_dir():                       # a run's notebook makes its folder when it starts
                 running.append(f"{r.experiment} seed {r.seed}")
-        with self.lock:
-            self.bar.set_postfix_str(", ".join(running), refresh=True)
+        with self.lock:                                 # a log file gets a line a minute, not one per scan
+            now = time.monotonic()
+            redraw = self.live or now - self.drawn >= LOG_REDRAW_S
+            self.bar.set_postfix_str(", ".join(running), refresh=redraw)
+            self.drawn = now if redraw else self.drawn
 
     def _watch(self) -> None:
         while not self.stop.wait(self.interval):
