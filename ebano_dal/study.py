@@ -224,8 +224,8 @@ class Progress:
     def __init__(self, runs: Sequence[Run], root: Path, interval: float = 1.0, stream=None):
         from tqdm.auto import tqdm
         self.runs, self.root, self.interval, self.seen = list(runs), Path(root).resolve(), interval, set()   # papermill chdirs
-        self.owned = stream is None         # default: the terminal, also while output_to sends the kernels' output to a log
-        self.stream = _console() if stream is None else stream
+        self.stream = _console() if stream is None else stream   # the terminal, also while output_to sends output to a log
+        self.owned = stream is None and self.stream is not sys.stderr        # a copy of the descriptor, closed at the end
         self.live = self.stream is sys.stderr or self.stream.isatty()     # a terminal or a notebook: redraw every scan
         self.drawn = time.monotonic()
         self.bar = tqdm(total=len(self.runs), desc="runs", unit="run", file=self.stream)
@@ -241,7 +241,7 @@ class Progress:
         self.thread.join()
         self.scan()
         self.bar.close()
-        if self.owned and self.stream is not sys.stderr:
+        if self.owned:
             self.stream.close()
 
     def report(self, record: dict) -> None:
@@ -272,7 +272,8 @@ class Progress:
             now = time.monotonic()
             redraw = self.live or now - self.drawn >= LOG_REDRAW_S
             self.bar.set_postfix_str(", ".join(running), refresh=redraw)
-            self.drawn = now if redraw else self.drawn
+            if redraw:
+                self.drawn = now
 
     def _watch(self) -> None:
         while not self.stop.wait(self.interval):
