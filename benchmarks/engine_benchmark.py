@@ -9,12 +9,16 @@ small CNN on Fashion-MNIST (trained for one quick epoch here) and (b) ResNet-50 
   (2) roofline: explained images/s × (Σk + 1) ÷ the model's own batched forward images/s, measured in the
                 same run at the benchmark's and the engine's forward batch size, the faster of the two
                 (Σk + 1 = 55 forward passes per image for k = 2..10).
-  (3) quality:  per-image adjusted Rand index (ARI) of fast vs Express and thesis vs Express cluster maps for
+  (3) first call: after a warm-up call on 2 images, the wall seconds of a first call on 1, 5, 12, 37, 64 and
+                100 images and of the same call repeated, and their ratio (the engine pads every call to its fixed
+                shapes, so a new number of images compiles nothing and the ratio stays near 1).
+  (4) quality:  per-image adjusted Rand index (ARI) of fast vs Express and thesis vs Express cluster maps for
                 every fixed k and for each engine's own best k, and the mean silhouette of each engine's
                 best-k clustering on its own reduced hypercolumns (a random 5,000-pixel sample at most);
                 the measurements themselves are ebano_dal.compare's (thesis section 3.2.2).
 
 Example (a quick check):  python benchmarks/engine_benchmark.py --models cnn --images 32 --express-images 4
+First calls only:         python benchmarks/engine_benchmark.py --models cnn --parts first-call
 Full run:                 python benchmarks/engine_benchmark.py --models cnn resnet --images 256 \
                               --express-images 16 --resnet-images 8 --resnet-express-images 1 --quality-images 64
 """
@@ -32,17 +36,13 @@ from ebano_dal.compare import clustering_comparison, silhouette_differences, tim
 from ebano_dal.data import load_fashion_mnist
 from ebano_dal.engine import BatchEBAnO, ExactPCAKMeans, TSVDFaiss
 from ebano_dal.explain import ExpressEBAnO
-from ebano_dal.models import resnet50, small_cnn
+from ebano_dal.models import fashion_cnn, resnet50
 
 
 def cnn_setup(n: int, seed: int) -> tuple[keras.Model, np.ndarray]:
-    """The small CNN trained one epoch on 4,000 Fashion-MNIST images, and n test images."""
-    keras.utils.set_random_seed(seed)
-    (x, y), (xt, _) = load_fashion_mnist()
-    model = small_cnn(seed=seed)
-    model.compile(optimizer=keras.optimizers.Adam(2e-3), loss="sparse_categorical_crossentropy")
-    model.fit(x[:4000, ..., None], y[:4000], epochs=1, batch_size=64, verbose=0)
-    return model, xt[:n, ..., None].astype("float32")
+    """The notebooks' fashion_cnn (the small CNN trained two epochs on 3,000 Fashion-MNIST images) and n test images."""
+    _, (xt, _) = load_fashion_mnist()
+    return fashion_cnn(seed=seed), xt[:n, ..., None].astype("float32")
 
 
 def resnet_setup(n: int, seed: int) -> tuple[keras.Model, np.ndarray]:
@@ -89,6 +89,22 @@ def speed(name, model, images, eng, args, n_express: int) -> list[dict]:
     return table.to_dict("records")
 
 
+FIRST_CALL_SIZES = (1, 5, 12, 37, 64, 100)
+
+
+def first_calls(name, images, eng) -> list[dict]:
+    """Wall seconds of the fast engine's first call on each of FIRST_CALL_SIZES images and of the same call again."""
+    fast, rows = eng["fast"], []
+    fast.explain(images[:2])                                    # the warm-up: any first call
+    for n in FIRST_CALL_SIZES:
+        x = images[np.arange(n) % len(images)]
+        _, first, _ = timed(fast.explain, x)
+        _, again, _ = timed(fast.explain, x)
+        rows.append({"model": name, "images": n, "first call s": first, "repeated call s": again,
+                     "first ÷ repeated": first / again})
+    return rows
+
+
 def quality(images, eng, args) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Mean ARI against Express per k (and for each engine's best k), and per-image silhouettes with differences."""
     ari, sil = clustering_comparison(images, {"thesis": eng["thesis"], "fast": eng["fast"]}, eng["express"], args.seed)
@@ -100,8 +116,8 @@ def quality(images, eng, args) -> tuple[pd.DataFrame, pd.DataFrame]:
 def main() -> None:
     """Parse options, run the requested parts, print the tables."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--parts", nargs="+", default=["speed", "quality"], choices=["speed", "quality"],
-                    help="speed includes the roofline efficiency")
+    ap.add_argument("--parts", nargs="+", default=["speed", "first-call", "quality"],
+                    choices=["speed", "first-call", "quality"], help="speed includes the roofline efficiency")
     ap.add_argument("--models", nargs="+", default=["cnn", "resnet"], choices=["cnn", "resnet"])
     ap.add_argument("--images", type=int, default=128, help="small-CNN images timed for the batch engines")
     ap.add_argument("--express-images", type=int, default=16, help="small-CNN images timed for Express")
@@ -125,6 +141,8 @@ def main() -> None:
         print(f"\n=== {name}: input {images.shape[1:]}, layers {eng['fast'].layers}")
         if "speed" in args.parts:
             print(pd.DataFrame(speed(name, model, images[:n], eng, args, n_express)).round(4).to_string(index=False))
+        if "first-call" in args.parts:
+            print(pd.DataFrame(first_calls(name, images, eng)).round(4).to_string(index=False))
         if "quality" in args.parts and n_quality:
             per_k, sil = quality(images[:n_quality], eng, args)
             print(per_k.round(3).to_string())

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Callable, Sequence
@@ -20,11 +21,12 @@ from .explain import (DEFAULT_BLUR_RADIUS, Explanation, _check_radius, analysed_
 from .models import conv_layer_names
 
 # %% auto #0
-__all__ = ['KMEANS_PP_CANDIDATES', 'FORWARD_BUDGET_VALUES', 'PERTURB_BUDGET_VALUES', 'KMEANS_BUDGET_VALUES',
+__all__ = ['KMEANS_CANDIDATES', 'KMEANS_ITER', 'FORWARD_BUDGET_VALUES', 'PERTURB_BUDGET_VALUES', 'KMEANS_BUDGET_VALUES',
            'TSVD_FIT_HYPERCOLUMNS', 'MODES', 'activation_model', 'grid_groups', 'stack_by_grid', 'hypercolumns',
-           'interpolation_matrix', 'centred_gram_sqrt', 'pca_components', 'project_maps', 'unit_rows', 'kmeans_pp_init',
-           'LloydKMeans', 'batched_kmeans', 'tsvd_features', 'faiss_labels', 'bfloat16_model', 'ClusteringSetup',
-           'ClusteringStep', 'ExactPCAKMeans', 'TSVDFaiss', 'clustering_step', 'BatchEBAnO']
+           'interpolation_matrix', 'centred_gram_sqrt', 'pca_components', 'project_maps', 'unit_rows',
+           'squared_distances', 'best_candidate', 'lloyd', 'IncrementalKMeans', 'kmeans_draws', 'padded_rows',
+           'batched_kmeans', 'tsvd_features', 'faiss_labels', 'bfloat16_model', 'ClusteringSetup', 'ClusteringStep',
+           'ExactPCAKMeans', 'TSVDFaiss', 'clustering_step', 'image_generators', 'BatchEBAnO']
 
 # %% ../nbs/04_engine.ipynb #4679c7cb
 def activation_model(model: keras.Model, layers: Sequence[str]) -> keras.Model:
@@ -109,87 +111,99 @@ def unit_rows(z):
     return z / ops.maximum(ops.sqrt(ops.sum(z * z, axis=-1, keepdims=True)), 1e-12)
 
 # %% ../nbs/04_engine.ipynb #90c25cdc
-KMEANS_PP_CANDIDATES = 3  # candidates drawn per k-means++ step; the one lowering the inertia most is kept
+KMEANS_CANDIDATES = 128  # D²-sampled candidates for each added centroid; the one lowering the inertia most is kept
+KMEANS_ITER = 5          # most Lloyd iterations per (image, k), each k starting from the converged k − 1 plus one centroid
 
 
-def kmeans_pp_init(x, u, k_max: int, candidates: int = KMEANS_PP_CANDIDATES):
-    """Seeded greedy k-means++ centroids (B, k_max, d) for data x (B, N, d) from uniform draws u (B, k_max·candidates)."""
-    n = x.shape[1]
-    xt, x2 = ops.swapaxes(x, 1, 2), ops.sum(x * x, axis=-1)[:, None, :]
-    c = ops.take_along_axis(x, ops.minimum(ops.cast(u[:, :1] * n, "int32"), n - 1)[..., None], axis=1)
-    chosen, d2 = [c], ops.sum((x - c) ** 2, axis=-1)
-    for j in range(1, k_max):
-        cum = ops.cumsum(d2, axis=1)[:, None, :]
-        draws = u[:, j * candidates:(j + 1) * candidates, None] * cum[..., -1:]
-        idx = ops.minimum(ops.sum(ops.cast(cum < draws, "int32"), axis=2), n - 1)
-        cand = ops.take_along_axis(x, idx[..., None], axis=1)
-        dist = ops.sum(cand * cand, axis=-1)[..., None] + x2 - 2.0 * ops.matmul(cand, xt)
-        best = ops.argmin(ops.sum(ops.minimum(d2[:, None, :], dist), axis=-1), axis=1)
-        c = ops.take_along_axis(cand, best[:, None, None], axis=1)
-        chosen.append(c)
-        d2 = ops.minimum(d2, ops.sum((x - c) ** 2, axis=-1))
-    return ops.concatenate(chosen, axis=1)
+def squared_distances(c, x, x2):
+    """Squared distances (B, k, N) from centroids c (B, k, d) to points x (B, N, d) whose squared norms are x2 (B, 1, N)."""
+    return ops.maximum(ops.sum(c * c, axis=-1)[..., None] + x2 - 2.0 * ops.matmul(c, ops.swapaxes(x, 1, 2)), 0.0)
 
 
-class LloydKMeans(keras.layers.Layer):
-    """Keras layer clustering x (B, N, d) for every k in ks at once: labels (B, K, N), 0-based."""
+def best_candidate(x, x2, d2, u):
+    """Per image, the centroid (B, 1, d) lowering the inertia most among points drawn ∝ d2 (B, N), one per draw of u (B, L)."""
+    cum = ops.cumsum(d2, axis=1)
+    drawn = ops.sum(ops.cast(cum[:, None, :] < (u * cum[:, -1:])[..., None], "int32"), axis=2)
+    cand = ops.take_along_axis(x, ops.minimum(drawn, x.shape[1] - 1)[..., None], axis=1)
+    inertia = ops.sum(ops.minimum(d2[:, None, :], squared_distances(cand, x, x2)), axis=-1)
+    return ops.take_along_axis(cand, ops.argmin(inertia, axis=1)[:, None, None], axis=1)
 
-    def __init__(self, ks: Sequence[int], max_iter: int = 10, tol: float = 1e-6, **kwargs):
+
+def lloyd(x, x2, c, max_iter: int, tol: float) -> tuple:
+    """Lloyd iterations from centroids c (B, k, d), each image until none moves more than tol: centroids, labels (B, N), d² (B, N)."""
+    k = c.shape[1]
+
+    def body(i, c, active):
+        onehot = ops.one_hot(ops.argmin(squared_distances(c, x, x2), axis=1), k, axis=1)
+        counts = ops.sum(onehot, axis=-1)[..., None]
+        new = ops.where(counts > 0, ops.matmul(onehot, x) / ops.maximum(counts, 1.0), c)  # an empty cluster stays put
+        moving = ops.max(ops.sum((new - c) ** 2, axis=-1), axis=1) > tol
+        return i + 1, ops.where(active[:, None, None], new, c), ops.logical_and(active, moving)
+
+    def cond(i, c, active):
+        return ops.logical_and(i < max_iter, ops.any(active))
+
+    _, c, _ = ops.while_loop(cond, body, (0, c, ops.ones((ops.shape(x)[0],), dtype="bool")))
+    d = squared_distances(c, x, x2)
+    return c, ops.argmin(d, axis=1), ops.min(d, axis=1)
+
+
+class IncrementalKMeans(keras.layers.Layer):
+    """Keras layer clustering x (B, N, d) for every k in ks: labels (B, K, N), 0-based; k grows one centroid at a time."""
+
+    def __init__(self, ks: Sequence[int], max_iter: int = KMEANS_ITER, tol: float = 1e-6,
+                 candidates: int = KMEANS_CANDIDATES, **kwargs):
         super().__init__(**kwargs)
-        self.ks, self.max_iter, self.tol = [int(k) for k in ks], int(max_iter), float(tol)
-        self.start = np.cumsum([0, *self.ks])
-        member = np.zeros((self.start[-1], len(self.ks)), "float32")  # slot j belongs to k value i
-        for i in range(len(self.ks)):
-            member[self.start[i]:self.start[i + 1], i] = 1.0
-        self.member = member
-
-    def labels(self, c, xt) -> list:
-        """Per k, the index (B, N) of every pixel's nearest centroid among that k's slots of c (B, Σk, d)."""
-        s = ops.sum(c * c, axis=-1)[..., None] - 2.0 * ops.matmul(c, xt)
-        return [ops.argmin(s[:, a:b], axis=1) for a, b in zip(self.start[:-1], self.start[1:])]
+        self.ks, self.max_iter, self.tol, self.candidates = [int(k) for k in ks], int(max_iter), float(tol), int(candidates)
 
     def call(self, x, u):
-        """Labels (B, K, N) of Lloyd's k-means from a seeded k-means++ start, per (image, k) convergence."""
-        member = ops.convert_to_tensor(self.member)
-        xt = ops.swapaxes(x, 1, 2)
+        """Labels of every k from the mean (k = 1), adding the best of `candidates` D²-drawn points per k (draws u)."""
+        x2, L = ops.sum(x * x, axis=-1)[:, None, :], self.candidates
+        c = ops.mean(x, axis=1, keepdims=True)
+        d2, labels = squared_distances(c, x, x2)[:, 0], []
+        for k in range(2, max(self.ks) + 1):
+            new = best_candidate(x, x2, d2, u[:, (k - 2) * L:(k - 1) * L])
+            c = ops.concatenate([c, new], axis=1)
+            if k in self.ks:
+                c, lab, d2 = lloyd(x, x2, c, self.max_iter, self.tol)
+                labels.append(lab)
+            else:
+                d2 = ops.minimum(d2, squared_distances(new, x, x2)[:, 0])
+        return ops.stack(labels, axis=1)
 
-        def body(i, c, active):
-            onehot = ops.concatenate([ops.one_hot(l, k, axis=1) for l, k in zip(self.labels(c, xt), self.ks)], axis=1)
-            counts = ops.sum(onehot, axis=-1)[..., None]
-            new = ops.where(counts > 0, ops.matmul(onehot, x) / ops.maximum(counts, 1.0), c)
-            shift = ops.max(ops.sum((new - c) ** 2, axis=-1)[..., None] * member, axis=1)
-            moving = ops.matmul(ops.cast(active, "float32"), ops.transpose(member)) > 0.5
-            return i + 1, ops.where(moving[..., None], new, c), ops.logical_and(active, shift > self.tol)
 
-        def cond(i, c, active):
-            return ops.logical_and(i < self.max_iter, ops.any(active))
+def kmeans_draws(rngs: Sequence[np.random.Generator], k_max: int, candidates: int = KMEANS_CANDIDATES) -> np.ndarray:
+    """The uniform draws (B, (k_max − 1)·candidates) of IncrementalKMeans, one row from each image's generator."""
+    return np.stack([r.random((k_max - 1) * candidates, dtype=np.float32) for r in rngs])
 
-        chain = kmeans_pp_init(x, u, max(self.ks))
-        c0 = ops.concatenate([chain[:, :k] for k in self.ks], axis=1)
-        active = ops.ones((ops.shape(x)[0], len(self.ks)), dtype="bool")
-        _, c, _ = ops.while_loop(cond, body, (0, c0, active))
-        return ops.stack(self.labels(c, xt), axis=1)
+
+def padded_rows(x: np.ndarray, rows: int) -> np.ndarray:
+    """x with its last row repeated up to `rows` rows: compiled programs then always see the same shape."""
+    return np.concatenate([x, np.repeat(x[-1:], rows - len(x), axis=0)]) if len(x) < rows else x
 
 
 @lru_cache(maxsize=16)
-def _kmeans_program(n: int, d: int, ks: tuple[int, ...], max_iter: int, tol: float) -> keras.Model:
-    """A compiled model wrapping LloydKMeans for inputs (B, n, d) and (B, k_max·KMEANS_PP_CANDIDATES)."""
-    x, u = keras.Input((n, d)), keras.Input((max(ks) * KMEANS_PP_CANDIDATES,))
-    program = keras.Model([x, u], LloydKMeans(ks, max_iter, tol)(x, u))
+def _kmeans_program(n: int, d: int, ks: tuple[int, ...], max_iter: int, tol: float, candidates: int) -> keras.Model:
+    """A compiled model wrapping IncrementalKMeans for inputs (B, n, d) and (B, (k_max − 1)·candidates)."""
+    x, u = keras.Input((n, d)), keras.Input(((max(ks) - 1) * candidates,))
+    program = keras.Model([x, u], IncrementalKMeans(ks, max_iter, tol, candidates)(x, u))
     program.compile(jit_compile=keras.backend.backend() in ("tensorflow", "jax"))
     return program
 
 
-def batched_kmeans(x, u, ks: Sequence[int], max_iter: int = 10, tol: float = 1e-6, chunk: int = 32) -> np.ndarray:
+def batched_kmeans(x, u, ks: Sequence[int], max_iter: int = KMEANS_ITER, tol: float = 1e-6,
+                   candidates: int = KMEANS_CANDIDATES, chunk: int = 32) -> np.ndarray:
     """Labels (B, K, N) (0-based) of x (B, N, d) for every k, in fixed-size chunks of images (the last one padded)."""
     x, u = ops.convert_to_numpy(x).astype("float32"), np.asarray(u, "float32")
-    program = _kmeans_program(x.shape[1], x.shape[2], tuple(int(k) for k in ks), int(max_iter), float(tol))
+    ks = tuple(int(k) for k in ks)
+    if u.shape != (len(x), (max(ks) - 1) * candidates):
+        raise ValueError(f"u must hold {(max(ks) - 1) * candidates} draws per image (kmeans_draws), got shape {u.shape}.")
+    program = _kmeans_program(x.shape[1], x.shape[2], ks, int(max_iter), float(tol), int(candidates))
     out = []
     for s in range(0, len(x), chunk):
-        xb, ub = x[s:s + chunk], u[s:s + chunk]
-        pad = chunk - len(xb)
-        xb, ub = np.concatenate([xb, np.repeat(xb[-1:], pad, 0)]), np.concatenate([ub, np.repeat(ub[-1:], pad, 0)])
-        out.append(np.asarray(program.predict_on_batch([xb, ub]))[:chunk - pad])
+        n = len(x[s:s + chunk])
+        out.append(np.asarray(program.predict_on_batch([padded_rows(x[s:s + chunk], chunk),
+                                                        padded_rows(u[s:s + chunk], chunk)]))[:n])
     return np.concatenate(out)
 
 # %% ../nbs/04_engine.ipynb #77f0ef18
@@ -227,7 +241,7 @@ def bfloat16_model(model: keras.Model) -> keras.Model:
 # %% ../nbs/04_engine.ipynb #7a823026
 FORWARD_BUDGET_VALUES = 2 ** 19  # input values (images × H × W × C) per forward pass of perturbed images, by default
 PERTURB_BUDGET_VALUES = 2 ** 25  # values of the perturbed images (Σk copies of each image) built at once
-KMEANS_BUDGET_VALUES = 2 ** 26   # pixel-to-centroid distances (images × Σk × H × W) per call of the batched k-means
+KMEANS_BUDGET_VALUES = 2 ** 26   # point-to-candidate distances (images × candidates × H × W) per call of the k-means
 TSVD_FIT_HYPERCOLUMNS = 2000     # TSVDFaiss's default number of hypercolumns its SVD is fitted on (at most the pixels)
 
 # %% ../nbs/04_engine.ipynb #8340d9f4
@@ -269,7 +283,10 @@ class ClusteringStep:
         """Check the options against self.setup and compute what every batch reuses (subclasses; nothing here)."""
 
     def cluster(self, acts_by_grid: Sequence, rngs: Sequence[np.random.Generator]) -> tuple[np.ndarray, np.ndarray]:
-        """Unit-norm features (B, H, W, n) and 1-based cluster maps (B, K, H, W) of a batch, one generator per image."""
+        """Unit-norm features (B, H, W, n) and 1-based cluster maps (B, K, H, W) of the first B = len(rngs) images.
+
+        acts_by_grid may hold padding rows after those B images (the engine pads every batch to batch_size); a step
+        may compute on them, so that its compiled programs keep one shape, but returns only the first B rows."""
         raise NotImplementedError(f"{type(self).__name__} must define cluster(acts_by_grid, rngs).")
 
     def _bound(self) -> ClusteringSetup:
@@ -291,15 +308,17 @@ def _check_components(n_components: int, setup: ClusteringSetup) -> None:
 @dataclass
 class ExactPCAKMeans(ClusteringStep):
     """The fast step: exact PCA of the hypercolumns from the low-resolution activations, batched k-means over images × k."""
-    n_components: int = 10    # PCA components per pixel
-    kmeans_iter: int = 10     # most Lloyd iterations per (image, k)
-    kmeans_tol: float = 1e-6  # an (image, k) has converged when no centroid moves more than this (squared distance)
-    sqrt_blocks = None        # set by prepare: the centred Gram's square root, or None to use explicit hypercolumns
-    chunk = None              # set by prepare: images per call of the compiled k-means
+    n_components: int = 10                   # PCA components per pixel
+    kmeans_iter: int = KMEANS_ITER           # most Lloyd iterations per (image, k)
+    kmeans_tol: float = 1e-6                 # an (image, k) has converged when no centroid moves more than this (squared)
+    kmeans_candidates: int = KMEANS_CANDIDATES  # D²-drawn candidates per added centroid
+    sqrt_blocks = None                       # set by prepare: the centred Gram's square root, or None: explicit hypercolumns
+    chunk = None                             # set by prepare: images per call of the compiled k-means
 
     def __post_init__(self):
         self.n_components = _positive_int("n_components", self.n_components)
         self.kmeans_iter = _positive_int("kmeans_iter", self.kmeans_iter)
+        self.kmeans_candidates = _positive_int("kmeans_candidates", self.kmeans_candidates)
         self.kmeans_tol = float(self.kmeans_tol)
 
     def bind(self) -> None:
@@ -308,16 +327,18 @@ class ExactPCAKMeans(ClusteringStep):
         _check_components(self.n_components, s)
         cells = sum(h * w for h, w in s.grids)
         self.sqrt_blocks = centred_gram_sqrt(list(s.grids), s.size) if cells < s.n_pixels else None
-        self.chunk = min(s.batch_size, max(1, KMEANS_BUDGET_VALUES // (sum(s.ks) * s.n_pixels)))
+        widest = max(self.kmeans_candidates, max(s.ks))       # candidates or centroids × pixels, per image
+        self.chunk = min(s.batch_size, max(1, KMEANS_BUDGET_VALUES // (widest * s.n_pixels)))
 
     def cluster(self, acts_by_grid, rngs):
-        """Features: unit-norm PCA scores; maps: batched Lloyd k-means from k-means++ draws of each image's generator."""
+        """Features: unit-norm PCA scores; maps: the incremental k-means from draws of each image's generator."""
         s = self._bound()
         (H, W), B = s.size, len(rngs)
-        comps, _ = pca_components(acts_by_grid, s.size, self.n_components, self.sqrt_blocks)
-        z = ops.convert_to_numpy(unit_rows(project_maps(acts_by_grid, comps, s.size)))
-        u = np.stack([r.random(max(s.ks) * KMEANS_PP_CANDIDATES) for r in rngs])
-        labels = batched_kmeans(z.reshape(B, H * W, -1), u, s.ks, self.kmeans_iter, self.kmeans_tol, chunk=self.chunk)
+        comps, _ = pca_components(acts_by_grid, s.size, self.n_components, self.sqrt_blocks)  # every row: a fixed shape
+        z = ops.convert_to_numpy(unit_rows(project_maps(acts_by_grid, comps, s.size)))[:B]
+        u = kmeans_draws(rngs, max(s.ks), self.kmeans_candidates)
+        labels = batched_kmeans(z.reshape(B, H * W, -1), u, s.ks, self.kmeans_iter, self.kmeans_tol,
+                                self.kmeans_candidates, chunk=self.chunk)
         return z, labels.reshape(B, len(s.ks), H, W) + 1
 
 # %% ../nbs/04_engine.ipynb #704c9c25
@@ -390,6 +411,13 @@ def _blur_program(shape: tuple[int, int, int], radius: float) -> keras.Model:
     return program
 
 
+def image_generators(images: np.ndarray, seed: int) -> list[np.random.Generator]:
+    """One generator per image, seeded by seed and a hash of the image's float32 pixels (not by its place in a call)."""
+    words = [np.frombuffer(hashlib.blake2b(np.ascontiguousarray(im, dtype=np.float32).tobytes(), digest_size=16).digest(),
+                           dtype=np.uint32) for im in images]
+    return [np.random.default_rng([int(seed), *map(int, w)]) for w in words]
+
+
 class BatchEBAnO:
     """EBAnO local explanations of batches of pixel-space images: forward pass, clustering step, perturb, predict, score."""
 
@@ -397,9 +425,11 @@ class BatchEBAnO:
                  k_range: Sequence[int] = range(2, 11), batch_size: int = 32, preprocess: Callable | None = None,
                  mixed_precision: bool = False, seed: int = 0, forward_batch_size: int | None = None,
                  radius: float = DEFAULT_BLUR_RADIUS, mode: str | None = None, n_components: int | None = None,
-                 n_hypercolumns: int | None = None, kmeans_iter: int | None = None, kmeans_tol: float | None = None):
+                 n_hypercolumns: int | None = None, kmeans_iter: int | None = None, kmeans_tol: float | None = None,
+                 kmeans_candidates: int | None = None):
         shorthand = {k: v for k, v in dict(n_components=n_components, n_hypercolumns=n_hypercolumns,
-                                           kmeans_iter=kmeans_iter, kmeans_tol=kmeans_tol).items() if v is not None}
+                                           kmeans_iter=kmeans_iter, kmeans_tol=kmeans_tol,
+                                           kmeans_candidates=kmeans_candidates).items() if v is not None}
         if clustering is None:
             clustering = clustering_step("fast" if mode is None else mode, **shorthand)
         elif not isinstance(clustering, ClusteringStep):
@@ -411,6 +441,8 @@ class BatchEBAnO:
                              f"to the step itself, e.g. {type(clustering).__name__}(n_components=...).")
         if preprocess is not None and not callable(preprocess):
             raise TypeError(f"preprocess must be a function from pixel images to model input, got {type(preprocess)}.")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed={seed!r} must be a non-negative int.")
         self.model, self.seed, self.batch_size = model, int(seed), _positive_int("batch_size", batch_size)
         self.preprocess = preprocess if preprocess is not None else (lambda x: x)
         self.input_shape = self._input_shape(model)
@@ -426,11 +458,13 @@ class BatchEBAnO:
         self._blur = _blur_program(self.input_shape, self.radius)
         self.forward_batch_size = (max(self.batch_size, FORWARD_BUDGET_VALUES // (H * W * C)) if forward_batch_size is None
                                    else _positive_int("forward_batch_size", forward_batch_size))
+        perturbed = self.batch_size * sum(self.ks)                     # perturbed images of a full batch
+        self.pass_size = -(-perturbed // -(-perturbed // self.forward_batch_size))  # ≤ forward_batch_size, equal passes
         self._net = bfloat16_model(model) if mixed_precision else model
         self._forward = activation_model(self._net, self.layers)
         if mixed_precision:
             try:
-                self._forward.predict_on_batch(self.preprocess(np.zeros((1, *self.input_shape), "float32")))
+                self._predict(np.zeros((1, *self.input_shape), "float32"))
             except Exception as e:
                 raise ValueError(f"mixed_precision=True: the {keras.backend.backend()} backend cannot run this model in "
                                  f"bfloat16 on this device ({type(e).__name__}); use mixed_precision=False.") from e
@@ -496,26 +530,30 @@ class BatchEBAnO:
         return x, c.astype(int)
 
     def _predict(self, x) -> list:
-        """Probabilities and activations of a batch of pixel images (numpy)."""
-        out = self._forward.predict_on_batch(self.preprocess(np.array(x, dtype="float32")))
+        """Probabilities and activations (numpy) of b ≤ batch_size pixel images padded to batch_size rows (a fixed shape)."""
+        out = self._forward.predict_on_batch(self.preprocess(padded_rows(np.asarray(x, "float32"), self.batch_size)))
         return [np.asarray(o, dtype="float32") for o in out]
 
     def _perturbed(self, x: np.ndarray, maps: np.ndarray):
-        """The perturbed images of a batch (b, Σk, H, W, C), one feature blurred in each, as numpy chunks of b images."""
+        """The perturbed images (b, Σk, H, W, C) of b ≤ batch_size images, one feature blurred in each, as numpy chunks."""
         H, W, C = self.input_shape
-        blurred = self._blur.predict_on_batch(x)
-        masks = feature_masks(maps, self.ks)
+        xp, n = padded_rows(np.asarray(x, "float32"), self.batch_size), len(x)
+        blurred = self._blur.predict_on_batch(xp)
+        masks = feature_masks(padded_rows(np.asarray(maps), self.batch_size), self.ks)
         step = max(1, PERTURB_BUDGET_VALUES // (sum(self.ks) * H * W * C))  # images whose perturbed copies are built at once
-        for s in range(0, len(x), step):
-            yield ops.convert_to_numpy(perturb(x[s:s + step, None], blurred[s:s + step, None], masks[s:s + step]))
+        for s in range(0, n, step):                                          # slices of the padded batch: fixed shapes
+            yield ops.convert_to_numpy(perturb(xp[s:s + step, None], blurred[s:s + step, None], masks[s:s + step]))[:n - s]
 
     def _perturbed_probs(self, x: np.ndarray, maps: np.ndarray) -> np.ndarray:
-        """P_t (B, Σk, C): predictions of every perturbed image, forward_batch_size images per pass."""
-        out = []
+        """P_t (b, Σk, C): every perturbed image predicted, pass_size images per pass (the last pass padded)."""
+        out, todo = [], np.empty((0, *self.input_shape), "float32")
         for chunk in self._perturbed(x, maps):
-            batch = chunk.reshape(-1, *self.input_shape)
-            out += [self._net.predict_on_batch(self.preprocess(batch[i:i + self.forward_batch_size]))
-                    for i in range(0, len(batch), self.forward_batch_size)]
+            todo = np.concatenate([todo, chunk.reshape(-1, *self.input_shape)])
+            while len(todo) >= self.pass_size:
+                out.append(self._net.predict_on_batch(self.preprocess(todo[:self.pass_size])))
+                todo = todo[self.pass_size:]
+        if len(todo):
+            out.append(self._net.predict_on_batch(self.preprocess(padded_rows(todo, self.pass_size)))[:len(todo)])
         return np.concatenate(out).reshape(len(x), sum(self.ks), -1).astype("float32")
 
     def _run(self, images, classes, explain: bool, all_k: bool = False):
@@ -525,8 +563,9 @@ class BatchEBAnO:
             xb = np.asarray(x[s:s + self.batch_size], dtype="float32")               # read one batch at a time
             if not np.isfinite(xb).all():
                 raise ValueError("images contain NaN or infinite values; pass finite pixel values (0..255).")
-            probs, *acts = self._predict(xb)                                        # 1. forward pass
-            rngs = [np.random.default_rng([self.seed, s + i]) for i in range(len(xb))]
+            probs, *acts = self._predict(xb)                                        # 1. forward pass (padded batch)
+            probs = probs[:len(xb)]
+            rngs = image_generators(xb, self.seed)                                  # per image: its pixels and the seed
             z, maps = self.clustering.cluster(stack_by_grid(acts, self.groups), rngs)  # 2. reduce + cluster
             if not explain:
                 yield z, maps
