@@ -8,7 +8,7 @@ FASHION_MNIST_DIR = /usr/share/datasets/fashion-mnist
 
 help:
 	@echo "make install    install ebano-dal (+dev tools and JAX's CPU wheel, faiss-$(EXTRA)) into the active Python and Fashion-MNIST"
-	@echo "make test       package/notebook sync, clean notebooks, all notebook tests (slow/gpu cells skipped), the backend notebooks on JAX too"
+	@echo "make test       package/notebook sync, clean notebooks, links of README and notebooks, all notebook tests (slow/gpu cells skipped), the backend notebooks on JAX too"
 	@echo "make test-slow  the same, with the cells tagged slow"
 	@echo "make export     nbdev_export + nbdev_clean (run before every commit)"
 	@echo "make docs       execute nbs/index.ipynb and nbs/[0-9]*.ipynb in place, keeping their figures (NBS=... for some)"

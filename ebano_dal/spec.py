@@ -240,8 +240,9 @@ class RunSpec(_Section):
         if root is None:
             if d.dataset == "fashion-mnist":
                 return None
-            raise ValueError(f"dataset {d.dataset!r} needs its data folder; set data_root in the params file, "
-                             f"pass --set data_root=/path/to/folder, or set ${env}.")
+            hint = "" if d.dataset == "image-folder" else f", or set ${env}"     # an image folder has no variable
+            raise ValueError(f"dataset {d.dataset!r} needs its data folder; set data_root in the params file "
+                             f"or pass --set data_root=/path/to/folder{hint}.")
         return Path(os.path.expandvars(str(root))).expanduser()
 
     def num_classes(self) -> int | None:

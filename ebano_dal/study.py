@@ -479,7 +479,8 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--workers", type=int, help="run on a local Dask cluster of N worker processes")
     where.add_argument("--scheduler", help="run on an existing Dask cluster (scheduler address, e.g. tcp://host:8786)")
     run.add_argument("--out", default="outputs", help="output folder (default: outputs)")
-    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter (YAML value)")
+    run.add_argument("--set", action="extend", nargs="+", default=[], metavar="KEY=VALUE",
+                     help="override parameters, each value YAML: --set s0=30 pool=90 (the flag may be repeated)")
     run.add_argument("--notebooks", help="folder of the experiment notebooks (default: nbs/experiments)")
     run.add_argument("--no-report", action="store_true", help="skip the report notebook")
     run.add_argument("--rerun", action="store_true", help="replace runs in the output folder made with other settings")

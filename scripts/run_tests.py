@@ -18,14 +18,28 @@ The clean check runs nbdev_clean on a scratch copy and fails when it would chang
 settings.ini's clear_all = False nbdev_clean keeps cell outputs, so notebooks may be committed with
 their figures and tables (`make docs` writes them); execution counts, notebook and cell metadata
 beyond the allowed keys, missing cell ids and object addresses in text outputs still fail it.
+
+The links check reads README.md and the markdown cells of every notebook under nbs/ and fails when a relative
+link or image (markdown `[text](path)`, `![alt](path)`, HTML `href`/`src`) names a file or folder that does not
+exist, or an anchor (`path#heading`) that no heading of the target README or notebook makes; web addresses are
+not fetched (the tests run without a network).
+
+PyTorch is not among the default backends (its wheel brings 5 GB of CUDA libraries): run by hand on 2026-12-01
+(torch 2.14.1 on CPU, Keras 3.15.1, `--backends "jax torch"`), the five backend notebooks passed on it too. In a
+fresh clone on a 2-core machine, `make test` took 5 min 50 s to 6 min 44 s with the JAX runs and an empty
+compilation cache (`CI=true bash .ci/run`, 2026-12-01). 12_cli.ipynb (`ebano-dal explain`, with one run of the command
+on TensorFlow and one on JAX) came after: 43 s on its own (2026-12-04); the whole `make test` then took 20 min 52 s on
+2 cores shared with two other test runs (load average about 5), not a figure for a quiet machine.
 """
 from __future__ import annotations
 
 import argparse
 import filecmp
+import html
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -111,6 +125,56 @@ CHECKS = {
     "clean": ("nbdev_clean", "nbs", "*.ipynb",
               "notebooks are not clean; run nbdev_clean (or make docs, which keeps the outputs) and commit."),
 }
+
+
+LINK = re.compile(r"!?\[(?:[^\]\[]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)"   # [text](target "title")
+                  r"|(?:href|src)=\"([^\"]+)\"")                                             # <a href="...">, <img src="...">
+CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)                                             # fenced blocks, inline code
+
+
+def markdown_texts(root: Path = ROOT) -> list[tuple[Path, str]]:
+    """(file, markdown) for README.md and every markdown cell of the notebooks under nbs/."""
+    out = [(root / "README.md", (root / "README.md").read_text(encoding="utf-8"))]
+    for nb in sorted((root / "nbs").rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in nb.parts:
+            continue
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        out += [(nb, "".join(c["source"])) for c in cells if c["cell_type"] == "markdown"]
+    return out
+
+
+def heading_anchors(path: Path) -> set[str]:
+    """The anchors GitHub makes for the headings of a README or of a notebook's markdown cells."""
+    texts = [t for f, t in markdown_texts(ROOT) if f == path] if path.suffix == ".ipynb" or path.name == "README.md" \
+        else [path.read_text(encoding="utf-8")]
+    heads = [m.group(1) for t in texts for m in re.finditer(r"^#{1,6}\s+(.+?)\s*#*$", CODE.sub("", t), re.M)]
+    return {re.sub(r"[^\w\- ]", "", re.sub(r"`", "", h).strip().lower()).replace(" ", "-") for h in heads}
+
+
+def dead_links(root: Path = ROOT) -> tuple[int, list[str]]:
+    """(number of relative links checked, 'file: target' for each that does not resolve) in README.md and nbs/."""
+    checked, dead = 0, []
+    for path, text in markdown_texts(root):
+        for m in LINK.finditer(CODE.sub("", text)):
+            target = html.unescape(m.group(1) or m.group(2))
+            if re.match(r"[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith("//"):
+                continue                                              # a web address or mailto: not fetched
+            name, _, anchor = target.partition("#")
+            dest = (path.parent / name).resolve() if name else path
+            checked += 1
+            if not dest.exists():
+                dead.append(f"{path.relative_to(root)}: {target}")
+            elif anchor and dest.suffix in (".ipynb", ".md") and anchor not in heading_anchors(dest):
+                dead.append(f"{path.relative_to(root)}: {target} (no such heading)")
+    return checked, dead
+
+
+def check_links() -> tuple[bool, str]:
+    """True when every relative link and image of README.md and the notebooks' markdown resolves."""
+    checked, dead = dead_links()
+    if dead:
+        return False, f"{len(dead)} of {checked} links do not resolve: {'; '.join(dead)}; fix the link or the file."
+    return True, f"all {checked} relative links in README.md and the notebooks' markdown resolve"
 
 
 def default_notebooks() -> list[Path]:
@@ -208,6 +272,9 @@ def main() -> int:
         ok, msg = check_tool_is_noop(*args_)
         print(f"{'PASS' if ok else 'FAIL'} {name}: {msg}", flush=True)
         passed, failed = passed + ok, failed + (not ok)
+    ok, msg = check_links()
+    print(f"{'PASS' if ok else 'FAIL'} links: {msg}", flush=True)
+    passed, failed = passed + ok, failed + (not ok)
     nbs = [Path(n) for n in args.notebooks] or default_notebooks()
     # each backend run right after the notebook's default run, so the extra runs do not lengthen the tail
     jobs = [(nb, b) for nb in nbs for b in [None] + (args.backends.split() if nb.stem in BACKEND_NOTEBOOKS
