@@ -200,6 +200,9 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("EBANO_DAL_CACHE", Path.home() / ".cache" / "ebano_dal")).expanduser()
 
 
+_THESIS_RULE = ("sgd", None, 2, False)   # optimizer, base_lr, decays, early_stopping of the thesis: keys absent from base_spec
+
+
 def base_spec(spec: RunSpec, split: DALSplit, input_shape: tuple[int, ...], num_classes: int) -> dict:
     """What decides the base model: dataset, split, seed, architecture and base training settings."""
     t = spec.train
@@ -209,7 +212,9 @@ def base_spec(spec: RunSpec, split: DALSplit, input_shape: tuple[int, ...], num_
             "patience": t.base_patience or t.patience, "batch_size": t.batch_size,
             "backend": keras.backend.backend(),
             **({} if t.precision == "float32" else {"precision": t.precision}),  # the defaults keep the keys they had
-            **({} if t.predict_batch_size == 256 else {"eval_batch_size": t.predict_batch_size})}
+            **({} if t.predict_batch_size == 256 else {"eval_batch_size": t.predict_batch_size}),
+            **({} if _THESIS_RULE == (t.optimizer, t.base_lr, t.decays, t.early_stopping) else
+               {"optimizer": t.optimizer, "base_lr": t.base_lr, "decays": t.decays, "early_stopping": t.early_stopping})}
 
 
 def base_weights_path(spec: RunSpec, base: dict) -> Path:
@@ -227,10 +232,13 @@ def _part(split: DALSplit, data: dict, name: str) -> tuple[Rows, np.ndarray]:
     return Rows((x, idx)), np.asarray(y)[idx]
 
 
-def _train_options(spec: RunSpec) -> dict:
-    """The run's settings for train_base and fine_tune besides epochs, patience and seed."""
+def _train_options(spec: RunSpec, base: bool = False) -> dict:
+    """The run's settings for train_base (base=True) or fine_tune besides epochs, patience and seed."""
     t = spec.train
-    return {"batch_size": t.batch_size, "eval_batch_size": t.predict_batch_size, "max_bytes": t.memory_mb * 2**20}
+    lr = t.base_lr if base else t.lr                                   # None: the optimizer's own rate
+    return {"batch_size": t.batch_size, "eval_batch_size": t.predict_batch_size, "max_bytes": t.memory_mb * 2**20,
+            "optimizer": t.optimizer, "max_decays": t.decays, "early_stopping": t.early_stopping,
+            **({} if lr is None else {"lr": lr})}
 
 
 def accuracy(model: keras.Model, x, y: np.ndarray, batch_size: int = 256) -> float:
@@ -265,7 +273,7 @@ def base_model(spec: RunSpec, split: DALSplit, data: dict) -> tuple[Path, dict]:
     model = build_model(spec, x_s0.shape[1:], num_classes)
     with sw.time("train"):
         history = train_base(model, x_s0, y_s0, x_val, y_val, epochs=base["epochs"], patience=base["patience"],
-                             **_train_options(spec), seed=seed)
+                             **_train_options(spec, base=True), seed=seed)
     with sw.time("predict"):
         test_accuracy = accuracy(model, x_test, y_test, spec.train.predict_batch_size)
     record = _metrics_row(0, "base", y_s0, num_classes, 0, history, test_accuracy, sw)

@@ -21,10 +21,11 @@ from keras import layers
 from .data import load_fashion_mnist
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'MIN_APPLICATION_SIDE', 'BUILDERS', 'WEIGHTS_SUFFIX', 'FASHION_CNN_VAL_IMAGES', 'dtype_policy',
-           'small_cnn', 'resnet50', 'vgg16', 'conv_layer_names', 'PlateauRule', 'chunk_rows', 'epoch_chunks',
-           'TrainHistory', 'evaluate', 'train', 'train_base', 'fine_tune', 'save_weights', 'load_weights',
-           'predict_proba', 'embedding_model', 'MCDropout', 'mc_dropout_model', 'predict_mc', 'fashion_cnn']
+__all__ = ['PRECISIONS', 'MIN_APPLICATION_SIDE', 'BUILDERS', 'OPTIMIZER_DEFAULTS', 'WEIGHTS_SUFFIX', 'FASHION_CNN_VAL_IMAGES',
+           'dtype_policy', 'small_cnn', 'resnet50', 'vgg16', 'conv_layer_names', 'PlateauRule', 'chunk_rows',
+           'epoch_chunks', 'TrainHistory', 'evaluate', 'optimizer_defaults', 'make_optimizer', 'train', 'train_base',
+           'fine_tune', 'save_weights', 'load_weights', 'predict_proba', 'embedding_model', 'MCDropout',
+           'mc_dropout_model', 'predict_mc', 'fashion_cnn']
 
 # %% ../nbs/01_models.ipynb #ea2d7864
 def _check_shape(input_shape) -> tuple[int, int, int]:
@@ -187,6 +188,11 @@ class PlateauRule:
         self.patience, self.factor, self.max_decays = int(patience), float(factor), int(max_decays)
         self.best, self.best_epoch, self.wait, self.decays, self.epoch = np.inf, -1, 0, 0, -1
 
+    @property
+    def exhausted(self) -> bool:
+        """True once every decay is spent and `patience` more epochs passed without improvement (early stopping's cue)."""
+        return self.decays >= self.max_decays and self.wait >= self.patience
+
     def update(self, val_loss: float) -> tuple[bool, bool]:
         """Record one epoch's validation loss; return (improved, decay now)."""
         self.epoch += 1
@@ -255,12 +261,33 @@ def evaluate(model: keras.Model, x, y: np.ndarray, batch_size: int = 256, max_by
     return {"loss": float(np.average(loss, weights=n)), "accuracy": float(np.average(acc, weights=n))}
 
 
+OPTIMIZER_DEFAULTS = {                  # per optimizer: base-model and fine-tuning learning rates, weight decay
+    "sgd": {"base_lr": 0.1, "lr": 0.01, "weight_decay": 1e-4},      # the thesis (4.3), with momentum 0.9
+    "nadam": {"base_lr": 1e-3, "lr": 1e-3, "weight_decay": 0.0},    # CDALBench (Werner et al. 2024)
+}
+
+
+def optimizer_defaults(name: str) -> dict:
+    """The learning rates and weight decay an optimizer starts from, or a ValueError naming the known ones."""
+    if name not in OPTIMIZER_DEFAULTS:
+        raise ValueError(f"optimizer={name!r} is unknown; use one of {', '.join(map(repr, OPTIMIZER_DEFAULTS))}.")
+    return OPTIMIZER_DEFAULTS[name]
+
+
+def make_optimizer(name: str, lr: float, momentum: float, weight_decay: float) -> keras.optimizers.Optimizer:
+    """A fresh Keras optimizer: SGD with momentum, or NAdam (weight decay decoupled, none when 0)."""
+    optimizer_defaults(name)
+    if name == "sgd":
+        return keras.optimizers.SGD(learning_rate=lr, momentum=momentum, weight_decay=weight_decay or None)
+    return keras.optimizers.Nadam(learning_rate=lr, weight_decay=weight_decay or None)
+
+
 def train(model: keras.Model, x, y, x_val, y_val, *, lr: float, epochs: int = 20, patience: int = 5,
           batch_size: int = 128, flip: bool = True, seed: int = 0, momentum: float = 0.9,
-          weight_decay: float = 1e-4, factor: float = 0.1, max_decays: int = 2,
+          weight_decay: float | None = None, factor: float = 0.1, max_decays: int = 2,
           jit_compile: bool | str | None = None, verbose: int = 0, max_bytes: int = 2**30,
-          eval_batch_size: int = 256) -> TrainHistory:
-    """Train with SGD + weight decay, plateau lr decay (at most max_decays times), best-val-loss weights restored."""
+          eval_batch_size: int = 256, optimizer: str = "sgd", early_stopping: bool = False) -> TrainHistory:
+    """Train with SGD or NAdam, plateau lr decay (at most max_decays times), optional early stopping, best weights kept."""
     x = _check_images(model, x, "x")
     y = _check_labels(model, y, len(x), "y")
     x_val = _check_images(model, x_val, "x_val")
@@ -268,13 +295,14 @@ def train(model: keras.Model, x, y, x_val, y_val, *, lr: float, epochs: int = 20
     _check_positive(lr=lr, epochs=epochs, batch_size=batch_size, max_bytes=max_bytes, eval_batch_size=eval_batch_size)
     if not all(isinstance(v, (int, np.integer)) for v in (epochs, batch_size, eval_batch_size)):
         raise ValueError(f"epochs={epochs!r}, batch_size={batch_size!r} and eval_batch_size={eval_batch_size!r} must be ints.")
+    weight_decay = optimizer_defaults(optimizer)["weight_decay"] if weight_decay is None else weight_decay
     if not 0 <= momentum < 1 or weight_decay < 0:
         raise ValueError(f"momentum={momentum!r} must lie in [0, 1) and weight_decay={weight_decay!r} must be non-negative.")
     rule = PlateauRule(patience, factor, max_decays)
     if jit_compile is None:
         jit_compile = False if keras.backend.backend() == "tensorflow" else "auto"
     keras.utils.set_random_seed(seed)
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lr, momentum=momentum, weight_decay=weight_decay),
+    model.compile(optimizer=make_optimizer(optimizer, lr, momentum, weight_decay),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"], jit_compile=jit_compile)
     history, best_weights, t0 = TrainHistory(), None, time.perf_counter()
     rows = chunk_rows(x, batch_size, max_bytes)
@@ -295,21 +323,24 @@ def train(model: keras.Model, x, y, x_val, y_val, *, lr: float, epochs: int = 20
             best_weights, history.best_epoch = model.get_weights(), epoch
         if decay:
             model.optimizer.learning_rate.assign(history.lr[-1] * rule.factor)
+        if early_stopping and rule.exhausted:
+            break
     if best_weights is not None:
         model.set_weights(best_weights)
     history.seconds = time.perf_counter() - t0
     return history
 
 def train_base(model: keras.Model, x, y, x_val, y_val, **kwargs) -> TrainHistory:
-    """Train a base model from its current (fresh) weights, starting at lr 0.1 (thesis 4.3)."""
-    return train(model, x, y, x_val, y_val, **{"lr": 0.1, **kwargs})
+    """Train a base model from its current (fresh) weights, starting at the optimizer's base rate (SGD: 0.1, thesis 4.3)."""
+    return train(model, x, y, x_val, y_val, **{"lr": optimizer_defaults(kwargs.get("optimizer", "sgd"))["base_lr"],
+                                                **kwargs})
 
 
 def fine_tune(model: keras.Model, x, y, x_val, y_val, weights: str | Path | None = None, **kwargs) -> TrainHistory:
-    """Fine-tune from `weights` (a .weights.h5 file; None keeps the current weights), starting at lr 0.01."""
+    """Fine-tune from `weights` (a .weights.h5 file; None keeps the current weights), at the optimizer's rate (SGD: 0.01)."""
     if weights is not None:
         load_weights(model, weights)
-    return train(model, x, y, x_val, y_val, **{"lr": 0.01, **kwargs})
+    return train(model, x, y, x_val, y_val, **{"lr": optimizer_defaults(kwargs.get("optimizer", "sgd"))["lr"], **kwargs})
 
 # %% ../nbs/01_models.ipynb #b33d9330
 WEIGHTS_SUFFIX = ".weights.h5"

@@ -18,10 +18,10 @@ from .strategies import (MIXES, STRATEGIES, Strategy, build_strategy, get_strate
                                   validate_params)
 
 # %% auto #0
-__all__ = ['Check', 'DATASETS', 'ARCHITECTURES', 'PRECISIONS', 'DATA_ENV', 'SECTIONS', 'RUN_FIELDS', 'RUN_KEYS', 'PATH_KEYS',
-           'STUDY_DEFAULTS', 'STUDY_KEYS', 'SECTION_KEYS', 'count', 'number', 'choice', 'boolean', 'mapping', 'folder',
-           'class_list', 'setting', 'DataSpec', 'TrainSpec', 'QuerySpec', 'RunSpec', 'check_keys', 'merge',
-           'check_grid', 'check_report', 'describe']
+__all__ = ['Check', 'DATASETS', 'ARCHITECTURES', 'PRECISIONS', 'OPTIMIZERS', 'DATA_ENV', 'SECTIONS', 'RUN_FIELDS', 'RUN_KEYS',
+           'PATH_KEYS', 'STUDY_DEFAULTS', 'STUDY_KEYS', 'SECTION_KEYS', 'count', 'number', 'choice', 'boolean',
+           'mapping', 'folder', 'class_list', 'setting', 'DataSpec', 'TrainSpec', 'QuerySpec', 'RunSpec', 'check_keys',
+           'merge', 'check_grid', 'check_report', 'describe']
 
 # %% ../nbs/05a_spec.ipynb #1d8e59e9
 Check = Callable[[str, Any], Any]
@@ -50,14 +50,14 @@ def count(minimum: int = 1, optional: bool = False) -> Check:
     return check
 
 
-def number(optional: bool = False) -> Check:
-    """Check for a real number (or None when optional)."""
+def number(optional: bool = False, positive: bool = False) -> Check:
+    """Check for a real number, > 0 when positive (or None when optional)."""
     def check(key, v):
         if v is None and optional:
             return None
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)) \
-                or not np.isfinite(v):
-            raise _refuse(key, v, "a finite number" + (" or null" if optional else ""))
+                or not np.isfinite(v) or (positive and v <= 0):
+            raise _refuse(key, v, ("a positive" if positive else "a finite") + " number" + (" or null" if optional else ""))
         return float(v) if isinstance(v, (float, np.floating)) else int(v)
     return check
 
@@ -112,6 +112,7 @@ def setting(default, check: Check, doc: str):
 DATASETS = ("fashion-mnist", "imagenet-25", "imagenet-100", "imagenet-250", "image-folder")
 ARCHITECTURES = ("small_cnn", "resnet50", "vgg16")   # the builders are ebano_dal.models.BUILDERS
 PRECISIONS = ("float32", "mixed_bfloat16")           # the Keras dtype policies of those builders (models.PRECISIONS)
+OPTIMIZERS = ("sgd", "nadam")                         # the training optimizers (models.OPTIMIZER_DEFAULTS)
 DATA_ENV = {"fashion-mnist": "EBANO_DAL_DATA", "imagenet": "EBANO_DAL_IMAGENET"}
 
 
@@ -151,6 +152,11 @@ class TrainSpec(_Section):
     batch_size: int = setting(64, count(), "mini-batch size")
     predict_batch_size: int = setting(256, count(), "images per batch when predicting the pool and the test set, validating each epoch, embedding and MC dropout")
     memory_mb: int = setting(1024, count(), "MiB of images (as float32) held in memory at once to train and evaluate; the rest is read as needed")
+    optimizer: str = setting("sgd", choice(OPTIMIZERS), "sgd (the thesis's: momentum 0.9, weight decay 1e-4) or nadam (CDALBench's: no weight decay)")
+    lr: float | None = setting(None, number(optional=True, positive=True), "fine-tuning learning rate (null: the optimizer's, 0.01 for sgd, 0.001 for nadam)")
+    base_lr: float | None = setting(None, number(optional=True, positive=True), "base-model learning rate (null: the optimizer's, 0.1 for sgd, 0.001 for nadam)")
+    decays: int = setting(2, count(0), "most plateau decays (x0.1) of the learning rate in one training (the thesis: 2)")
+    early_stopping: bool = setting(False, boolean, "stop a training once no decay is left and patience epochs passed without a lower validation loss")
     precision: str = setting("float32", choice(PRECISIONS), "compute precision of training and prediction: float32, or mixed_bfloat16 (bfloat16 compute, float32 weights and probabilities; pays off on GPUs/TPUs, usually slower on a CPU)")
 
 
