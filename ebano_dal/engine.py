@@ -22,8 +22,8 @@ from .models import conv_layer_names
 
 # %% auto #0
 __all__ = ['KMEANS_CANDIDATES', 'KMEANS_ITER', 'FORWARD_BUDGET_VALUES', 'PERTURB_BUDGET_VALUES', 'KMEANS_BUDGET_VALUES',
-           'TSVD_FIT_HYPERCOLUMNS', 'MODES', 'activation_model', 'grid_groups', 'stack_by_grid', 'hypercolumns',
-           'interpolation_matrix', 'centred_gram_sqrt', 'pca_components', 'project_maps', 'unit_rows',
+           'TSVD_FIT_HYPERCOLUMNS', 'ENGINE_VERSION', 'MODES', 'activation_model', 'grid_groups', 'stack_by_grid',
+           'hypercolumns', 'interpolation_matrix', 'centred_gram_sqrt', 'pca_components', 'project_maps', 'unit_rows',
            'squared_distances', 'best_candidate', 'lloyd', 'IncrementalKMeans', 'kmeans_draws', 'padded_rows',
            'batched_kmeans', 'tsvd_features', 'faiss_labels', 'bfloat16_model', 'ClusteringSetup', 'ClusteringStep',
            'ExactPCAKMeans', 'TSVDFaiss', 'clustering_step', 'image_generators', 'BatchEBAnO']
@@ -243,6 +243,7 @@ FORWARD_BUDGET_VALUES = 2 ** 19  # input values (images × H × W × C) per forw
 PERTURB_BUDGET_VALUES = 2 ** 25  # values of the perturbed images (Σk copies of each image) built at once
 KMEANS_BUDGET_VALUES = 2 ** 26   # point-to-candidate distances (images × candidates × H × W) per call of the k-means
 TSVD_FIT_HYPERCOLUMNS = 2000     # TSVDFaiss's default number of hypercolumns its SVD is fitted on (at most the pixels)
+ENGINE_VERSION = 2               # raised whenever the same image, model and seed get another explanation (2: incremental k-means, per-image seeds)
 
 # %% ../nbs/04_engine.ipynb #8340d9f4
 def _positive_int(name: str, value) -> int:

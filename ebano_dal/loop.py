@@ -20,20 +20,20 @@ import pandas as pd
 from .data import (FASHION_MNIST_FILES, IMAGE_EXTENSIONS, SPLIT_PARTS, DALSplit, Rows,
                             fashion_mnist_arrays, fashion_mnist_folder, fashion_mnist_split,
                             image_folder_split, labels_fingerprint, load_image_folder, load_imagenet_subset)
-from .engine import BatchEBAnO
+from .engine import ENGINE_VERSION, BatchEBAnO
 from .models import (BUILDERS, WEIGHTS_SUFFIX, TrainHistory, embedding_model, fine_tune, load_weights,
                               mc_dropout_model, predict_mc, predict_proba, save_weights, train_base)
 from .records import Stopwatch, files_fingerprint, read_json, to_plain, versions, write_atomic, write_json
 from .spec import ARCHITECTURES, PATH_KEYS, RUN_FIELDS, RunSpec
 from .store import ImageStore
-from .strategies import QueryContext
+from .strategies import QueryContext, get_strategy
 
 # %% auto #0
 __all__ = ['STATE_FILE', 'PARAMS_FILE', 'METRICS_FILE', 'QUERIES_FILE', 'QUERY_COLUMNS', 'run_inputs', 'default_store_dir',
            'image_stores', 'check_options', 'check_data', 'Oracle', 'iteration_seed', 'query_rng', 'rng_from_state',
            'LoopState', 'build_model', 'default_cache_dir', 'base_spec', 'base_weights_path', 'accuracy', 'base_model',
-           'query_context', 'dal_iteration', 'DALRun', 'data_fingerprint', 'run_record', 'read_params_file',
-           'recorded_run_params', 'read_run_params', 'run_dal']
+           'query_context', 'dal_iteration', 'DALRun', 'data_fingerprint', 'engine_version', 'run_record',
+           'read_params_file', 'recorded_run_params', 'read_run_params', 'run_dal']
 
 # %% ../nbs/06_loop.ipynb #fdb33747
 def run_inputs(spec: RunSpec) -> tuple[DALSplit, dict[str, tuple[np.ndarray, np.ndarray]]]:
@@ -418,9 +418,16 @@ def data_fingerprint(spec: RunSpec) -> dict:
     return {"folder": str(roots[0]), "fingerprint": "-".join(prints)}
 
 
+def engine_version(spec: RunSpec) -> int | None:
+    """The explanation engine's version when the run's strategy explains (its picks depend on it), else None."""
+    return ENGINE_VERSION if get_strategy(spec.query.strategy).EXPLAINS else None
+
+
 def run_record(spec: RunSpec, split: DALSplit) -> dict:
-    """What decides a run's results, as params.json records it: the spec's settings, the split's and the data's."""
-    return to_plain({"spec": spec.settings(), "split": split.settings, "data": data_fingerprint(spec)})
+    """What decides a run's results, as params.json records it: the spec's settings, the split's, the data's, the engine's."""
+    version = engine_version(spec)
+    return to_plain({"spec": spec.settings(), "split": split.settings, "data": data_fingerprint(spec),
+                     **({} if version is None else {"engine_version": version})})
 
 
 def read_params_file(folder: str | Path) -> dict:
@@ -460,6 +467,7 @@ def _check_run_dir(mine: dict, out_dir: Path) -> None:
     differ = sorted(k for k in set(spec) | set(mine["spec"]) if spec.get(k) != mine["spec"].get(k))
     differ += ["split"] if saved["split"] != mine["split"] else []
     differ += ["data"] if saved.get("data", {}).get("fingerprint") != mine["data"]["fingerprint"] else []
+    differ += ["engine_version"] if saved.get("engine_version") != mine.get("engine_version") else []  # absent: before 2
     if differ:
         raise ValueError(f"{out_dir} holds a run with other {', '.join(differ)}; choose another out_dir or delete "
                          "that run.")

@@ -237,6 +237,7 @@ class Strategy:
     LIMITS: ClassVar[tuple[str, ...]] = ()
     NEEDS_DROPOUT: ClassVar[bool] = False
     NEEDS_PROBS: ClassVar[bool] = True         # False: never reads ctx.probs, so the pool need not be predicted
+    EXPLAINS: ClassVar[bool] = False           # True: its picks depend on the explanation engine (ctx.explain)
 
     def query(self, ctx: QueryContext) -> QueryResult:
         """The q pool positions to label next, in priority order."""
@@ -479,6 +480,7 @@ class EBAnOUncertainty(Strategy):
     score: str = "m"
     name: ClassVar[str] = "ebano_uncertainty"
     LIMITS: ClassVar[tuple[str, ...]] = ("l_U",)
+    EXPLAINS: ClassVar[bool] = True
 
     def __post_init__(self):
         validate_options(l_U=self.l_U, kappa=self.kappa, eta=self.eta)
@@ -551,6 +553,7 @@ class EBAnOAugment(Strategy):
     reexplain: bool = False
     name: ClassVar[str] = "ebano_augment"
     LIMITS: ClassVar[tuple[str, ...]] = ("l_U", "l_A")
+    EXPLAINS: ClassVar[bool] = True
 
     def __post_init__(self):
         validate_options(l_U=self.l_U, l_A=self.l_A, kappa=self.kappa, eta=self.eta)
