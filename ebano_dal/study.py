@@ -351,11 +351,12 @@ def _on_dask(groups: list[list[Run]], root: Path, notebook: Path, workers: int |
     """Run each group as one Dask task; a line when Dask lost a worker that was running one (it then reruns the task)."""
     from distributed import as_completed
     with _client(workers, scheduler) as client:
-        tasks = {f"{g[0].experiment}-{time.time_ns()}": g for g in groups}
+        tasks, stopping = {f"{g[0].experiment}-{time.time_ns()}": g for g in groups}, threading.Event()
 
         def lost(event) -> None:
             msg = event[1]
-            if isinstance(msg, dict) and msg.get("action") == "remove-worker" and not msg.get("expected"):
+            if isinstance(msg, dict) and msg.get("action") == "remove-worker" and not msg.get("expected") \
+                    and not stopping.is_set():
                 for key in set(msg.get("processing-tasks", ())) & set(tasks):
                     progress.note(f"Dask lost worker {msg.get('worker', '')} while it ran {tasks[key][0].experiment}; "
                                   "its task runs again, each seed resuming from its last finished iteration")
@@ -363,11 +364,16 @@ def _on_dask(groups: list[list[Run]], root: Path, notebook: Path, workers: int |
         client.subscribe_topic("all", lost)
         futures = {client.submit(execute_experiment, g, str((Path(root) / g[0].experiment).resolve()), str(notebook),
                                  kernel, pure=False, key=key): g for key, g in tasks.items()}
-        for fut in as_completed(futures):
-            try:
-                done(fut.result())
-            except Exception as e:                   # the task never raises: Dask gave up on it (KilledWorker) or lost the cluster
-                done([{**run_record(r, run_dir(root, r), None, one_line(e)), "overhead_s": 0.0} for r in futures[fut]])
+        try:
+            for fut in as_completed(futures):
+                try:
+                    done(fut.result())
+                except Exception as e:               # the task never raises: Dask gave up on it (KilledWorker) or lost the cluster
+                    done([{**run_record(r, run_dir(root, r), None, one_line(e)), "overhead_s": 0.0} for r in futures[fut]])
+        except KeyboardInterrupt:                    # Ctrl-C reaches the workers too: their ends are no news, and Dask's
+            stopping.set()                           # tracebacks about the connections it cuts are noise
+            logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
+            raise
         if not scheduler:
             client.cluster.close()
 
