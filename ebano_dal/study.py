@@ -461,14 +461,15 @@ def check_writable(folder: Path) -> None:
 
 
 def settings_differ(folder: Path, spec: RunSpec, data: dict) -> list[str]:
-    """The run keys (and "data") whose values in the run folder's params.json differ from the spec's and its data's."""
-    from ebano_dal.loop import PARAMS_FILE, read_params_file, recorded_run_params
+    """The run keys (and "data", "engine_version") whose values in the run folder's params.json differ from the spec's."""
+    from ebano_dal.loop import PARAMS_FILE, engine_version, read_params_file, recorded_run_params
     if not (folder / PARAMS_FILE).is_file():
         return []
     record = read_params_file(folder)
     saved, wanted = recorded_run_params(record), spec.settings()
     differ = sorted(k for k in set(saved) | set(wanted) if saved.get(k) != wanted.get(k))
-    return differ + (["data"] if record.get("data", {}).get("fingerprint") != data["fingerprint"] else [])
+    differ += ["data"] if record.get("data", {}).get("fingerprint") != data["fingerprint"] else []
+    return differ + (["engine_version"] if record.get("engine_version") != engine_version(spec) else [])
 
 
 def check_runs(runs: list[Run], root: Path, rerun: bool) -> None:
