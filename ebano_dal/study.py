@@ -374,6 +374,7 @@ def _on_dask(groups: list[list[Run]], root: Path, notebook: Path, workers: int |
             stopping.set()                           # tracebacks about the connections it cuts are noise
             logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
             raise
+        stopping.set()                               # every task ended: a worker closing from now on is no news
         if not scheduler:
             client.cluster.close()
 
@@ -695,12 +696,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override parameters, each value YAML: --set s0=30 pool=90 (the flag may be repeated)")
     run.add_argument("--notebooks", help="folder of the experiment notebooks (default: nbs/experiments)")
     run.add_argument("--no-report", action="store_true", help="skip the report notebook")
-    run.add_argument("--rerun", action="store_true", help="replace runs in the output folder made with other settings")
+    run.add_argument("--rerun", action="store_true", help="replace runs in the output folder made with other settings, or finished runs whose recorded files changed")
     return ap
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ebano-dal console script."""
+    """`ebano-dal run`: run a study from the command line (ebano_dal.cli.main hands `run` to it); return the exit status."""
     args = build_parser().parse_args(argv)
     try:
         table = run_study(args.params, args.profile, args.out, args.workers, args.scheduler, parse_set(args.set),

@@ -187,6 +187,8 @@ def default_notebooks() -> list[Path]:
 # and their training, the engines, the strategies and the loop on top of them).
 BACKEND_NOTEBOOKS = ("01_models", "03_explain", "04_engine", "05_strategies", "06_loop")
 BACKEND_MODULES = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}  # the module each backend needs
+# The notebooks that take longest (2 to 5 minutes each on 2 cores), started first.
+LONGEST = ("08_study", "11_reliability", "10_experiments")
 
 
 def test_notebook(nb: Path, flags: list[str], backend: str | None = None) -> tuple[bool, str, float]:
@@ -276,9 +278,11 @@ def main() -> int:
     print(f"{'PASS' if ok else 'FAIL'} links: {msg}", flush=True)
     passed, failed = passed + ok, failed + (not ok)
     nbs = [Path(n) for n in args.notebooks] or default_notebooks()
-    # each backend run right after the notebook's default run, so the extra runs do not lengthen the tail
+    # each backend run right after the notebook's default run; the longest notebooks first, so that no long one
+    # starts last and runs alone at the end
     jobs = [(nb, b) for nb in nbs for b in [None] + (args.backends.split() if nb.stem in BACKEND_NOTEBOOKS
                                                     else [])]
+    jobs.sort(key=lambda job: job[0].stem not in LONGEST)
     with ThreadPoolExecutor(args.workers) as pool:
         futures = {(nb, b): pool.submit(test_notebook, nb, args.flags.split(), b) for nb, b in jobs}
         for (nb, b), fut in futures.items():
