@@ -28,8 +28,9 @@ def explained_variance(engine: BatchEBAnO, images: np.ndarray, n_components: int
     H, W, _ = engine.input_shape
     rows = []
     for s in range(0, len(images), engine.batch_size):
-        _, *acts = engine._predict(np.asarray(images[s:s + engine.batch_size], "float32"))
-        by_grid = stack_by_grid(acts, engine.groups)
+        batch = np.asarray(images[s:s + engine.batch_size], "float32")
+        _, *acts = engine._predict(batch)                       # padded to the engine's batch size: keep the images
+        by_grid = stack_by_grid([a[:len(batch)] for a in acts], engine.groups)
         total = sum(int(a.shape[-1]) for a in by_grid)
         _, lam = pca_components(by_grid, (H, W), total, getattr(engine.clustering, "sqrt_blocks", None))
         lam = np.maximum(keras.ops.convert_to_numpy(lam).astype(np.float64), 0.0)

@@ -9,6 +9,7 @@ import hashlib
 import inspect
 import json
 import os
+import time
 from dataclasses import MISSING, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -162,6 +163,7 @@ class LoopState:
     metrics: list[dict] = field(default_factory=list)
     queries: list[dict] = field(default_factory=list)
     augmented: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
     def save(self, out_dir: str | Path) -> Path:
         """Write state.json atomically (after the files it names)."""
@@ -338,7 +340,7 @@ def _augment_file(out_dir: Path, i: int, result, pool: np.ndarray, label_of: dic
 def dal_iteration(spec: RunSpec, split: DALSplit, data: dict, state: LoopState, rng: np.random.Generator,
                   out_dir: Path, fine_tune: Callable = fine_tune, on_query: Callable | None = None) -> LoopState:
     """Iteration state.iteration + 1 of Algorithm 1: query, annotate, train, evaluate, record; the new state."""
-    i, sw, qs = state.iteration + 1, Stopwatch(), spec.query
+    i, sw, qs, t0 = state.iteration + 1, Stopwatch(), spec.query, time.perf_counter()
     x_all, y_all = data[split.sources["pool"]]
     (x_val, y_val), (x_test, y_test) = _part(split, data, "val"), _part(split, data, "test")
     num_classes, seed = len(split.class_counts["s0"]), iteration_seed(spec.seed, i)
@@ -387,7 +389,7 @@ def dal_iteration(spec: RunSpec, split: DALSplit, data: dict, state: LoopState, 
                for r, (p, d, rule, s, l) in enumerate(zip(result.indices, chosen, result.rules, result.scores, labels))]
     row = _metrics_row(i, name, y_all[labeled], num_classes, len(y_aug), history, test_accuracy, sw)
     new = LoopState(i, labeled, weights, rng.bit_generator.state, state.metrics + [row], state.queries + queries,
-                    augmented)
+                    augmented, state.seconds + time.perf_counter() - t0)
     new.save(out_dir)
     new.prune(out_dir)
     return new
@@ -395,11 +397,12 @@ def dal_iteration(spec: RunSpec, split: DALSplit, data: dict, state: LoopState, 
 # %% ../nbs/06_loop.ipynb #9fc6f994
 @dataclass
 class DALRun:
-    """The records of a run so far, its folder, and whether all τ iterations are done."""
+    """The records of a run so far, its folder, whether all τ iterations are done, and its seconds over all attempts."""
     out_dir: Path
     metrics: pd.DataFrame
     queries: pd.DataFrame
     finished: bool
+    seconds: float
 
 
 QUERY_COLUMNS = ["iteration", "strategy", "rank", "position", "index", "rule", "score", "label", "augmented"]
@@ -475,11 +478,13 @@ def _check_run_dir(mine: dict, out_dir: Path) -> None:
 
 def _start_run(spec: RunSpec, split: DALSplit, data: dict, out_dir: Path, record: dict) -> LoopState:
     """Write params.json (the run record and versions), get the shared base model and save the state of iteration 0."""
+    t0 = time.perf_counter()
     write_json(out_dir / PARAMS_FILE, {**record, "versions": versions()})
     path, record = base_model(spec, split, data)
     weights = f"weights_000{WEIGHTS_SUFFIX}"
     write_atomic(out_dir / weights, lambda f: f.write(path.read_bytes()))
-    state = LoopState(0, split.s0.tolist(), weights, query_rng(spec.seed).bit_generator.state, [record])
+    state = LoopState(0, split.s0.tolist(), weights, query_rng(spec.seed).bit_generator.state, [record],
+                      seconds=time.perf_counter() - t0)
     state.save(out_dir)
     return state
 
@@ -498,10 +503,12 @@ def run_dal(spec: RunSpec, split: DALSplit, data: dict | None = None, stop_after
     """Run Algorithm 1 for spec, or continue it from its saved state; stop_after=i stops (resumably) after iteration i."""
     if spec.num_classes() is None or spec.data.pool is None:
         spec.check_pool(len(split.pool))
+    t0 = time.perf_counter()
     out_dir = Path(spec.out_dir).expanduser()
     record = run_record(spec, split)              # the data fingerprint is computed once per call
     _check_run_dir(record, out_dir)
     state = LoopState.load(out_dir)
+    earlier = state.seconds if state else 0.0           # the seconds of earlier attempts, as far as they were saved
     tau = spec.query.tau
     last = tau if stop_after is None else min(stop_after, tau)
     if state is None or state.iteration < last:
@@ -518,4 +525,4 @@ def run_dal(spec: RunSpec, split: DALSplit, data: dict | None = None, stop_after
                       f"test accuracy {m['test_accuracy']:.4f}, train {m['train_s']:.1f} s, "
                       f"explain {m['explain_s']:.1f} s")
     metrics, queries = _write_records(out_dir, state)
-    return DALRun(out_dir, metrics, queries, state.iteration == tau)
+    return DALRun(out_dir, metrics, queries, state.iteration == tau, earlier + time.perf_counter() - t0)

@@ -362,6 +362,8 @@ def save_weights(model: keras.Model, path: str | Path) -> Path:
     try:
         model.save_weights(tmp)
         os.replace(tmp, path)
+    except OSError as e:          # h5py's message names the temporary file: name the file asked for instead
+        raise OSError(e.errno, os.strerror(e.errno) if e.errno else str(e).splitlines()[0], str(path)) from None
     finally:
         tmp.unlink(missing_ok=True)
     return path

@@ -19,24 +19,37 @@ from typing import Callable, Iterator
 import numpy as np
 
 # %% auto #0
-__all__ = ['write_atomic', 'to_plain', 'write_json', 'read_json', 'write_table', 'write_figure', 'files_fingerprint', 'versions',
-           'Stopwatch']
+__all__ = ['write_atomic', 'to_plain', 'write_json', 'read_json', 'write_table', 'write_figure', 'files_fingerprint',
+           'file_digest', 'check_digests', 'versions', 'Stopwatch']
 
 # %% ../nbs/00a_records.ipynb #cd3f9370
+def _names_temporary(e: OSError, path: Path) -> bool:
+    """True when the error (one with an errno) names no file or names a temporary file of write_atomic for path."""
+    if e.errno is None:
+        return False
+    if e.filename is None:
+        return True
+    name = Path(e.filename)
+    return name.parent == path.parent and name.name.startswith(f".{path.name}.") and name.name.endswith(".tmp")
+
+
 def write_atomic(path: str | Path, write: Callable) -> Path:
     """Write a file through write(binary file) into a temporary file beside it, then os.replace it into place."""
-    path = Path(path).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    path, tmp = Path(path).expanduser(), None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as e:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError) and _names_temporary(e, path):    # a full disk, a read-only folder: name the real file
+            raise OSError(e.errno, e.strerror, str(path)) from None  # (OSError picks the subclass, e.g. PermissionError)
         raise
     return path
 
@@ -82,19 +95,44 @@ def write_figure(fig, path: str | Path, dpi: int = 120) -> Path:
     return write_atomic(path, lambda f: fig.savefig(f, format="png", dpi=dpi, bbox_inches="tight"))
 
 # %% ../nbs/00a_records.ipynb #ddbf95f4
+def _hash_into(h, path: Path) -> None:
+    """Feed the bytes of the file at path to the hash h, a MiB at a time."""
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+
+
 def files_fingerprint(paths, root: str | Path, contents: bool = True) -> str:
     """Short SHA-1 of files: their paths relative to root and their bytes (or their sizes and modification times)."""
     h = hashlib.sha1()
     for p in sorted(Path(p) for p in paths):
         h.update(str(p.relative_to(root)).encode() + b"\0")
         if contents:
-            with open(p, "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    h.update(block)
+            _hash_into(h, p)
         else:
             st = p.stat()
             h.update(f"{st.st_size} {st.st_mtime_ns}".encode())
     return h.hexdigest()[:16]
+
+
+def file_digest(path: str | Path) -> dict:
+    """The size in bytes and the SHA-256 of one file."""
+    h = hashlib.sha256()
+    _hash_into(h, Path(path))
+    return {"bytes": Path(path).stat().st_size, "sha256": h.hexdigest()}
+
+
+def check_digests(folder: str | Path, digests: dict, fix: str) -> None:
+    """Raise ValueError naming the first file of folder that is missing or differs from its recorded file_digest, with fix."""
+    for name, recorded in digests.items():
+        path = Path(folder) / name
+        if not path.is_file():
+            raise ValueError(f"{path} is missing, though it was recorded ({recorded['bytes']} bytes); {fix}.")
+        now = file_digest(path)
+        if now != recorded:
+            what = "other bytes" if now["bytes"] == recorded["bytes"] else f"{now['bytes']} bytes"
+            raise ValueError(f"{path} changed after it was recorded ({what}, not the {recorded['bytes']} bytes "
+                             f"recorded with SHA-256 {recorded['sha256'][:12]}…); {fix}.")
 
 # %% ../nbs/00a_records.ipynb #637f76bc
 _BACKEND_MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch", "numpy": "numpy"}

@@ -159,13 +159,24 @@ def _resumable_plan(path: Path, fingerprint: str, n: int) -> dict | None:
     return plan if (path / _DECODED).is_file() or ((path / IMAGES_FILE).is_file() and all_marked) else None
 
 
+def _allocate(path: Path, size: int, name: Path | None = None) -> None:
+    """Create the file path with size bytes reserved on its disk, or an OSError naming it (or name, the file that path
+    will become) when they do not fit (ENOSPC)."""
+    try:
+        with open(path, "wb") as f:
+            if size:
+                os.posix_fallocate(f.fileno(), 0, size)
+    except OSError as e:
+        path.unlink(missing_ok=True)          # a failed allocation may keep what it got: give it back
+        raise OSError(e.errno, e.strerror, str(name or path)) from None
+
+
 def _fresh_plan(path: Path, folder: ImageFolder, fingerprint: str, chunk_size: int) -> dict:
-    """Empty path and start a build there: the plan, an empty chunk folder and a sparse image file."""
+    """Empty path and start a build there: the plan, an empty chunk folder and an image file with its space reserved."""
     shutil.rmtree(path, ignore_errors=True)
     (path / _CHUNKS).mkdir(parents=True)
     h, w = folder.image_size
-    with open(path / _DECODED, "wb") as f:
-        f.truncate(len(folder) * h * w * folder.channels)     # sparse: the disk fills as chunks are written
+    _allocate(path / _DECODED, len(folder) * h * w * folder.channels)
     plan = {"fingerprint": fingerprint, "n": len(folder), "chunk_size": chunk_size}
     write_json(path / _PLAN, plan)
     return plan
@@ -187,7 +198,8 @@ def _keep_rows(src: Path, dst: Path, keep: np.ndarray, n: int, row: int) -> None
         return
     tmp = dst.with_name(f".{dst.name}.tmp")
     source = np.memmap(src, np.uint8, "r", shape=(n, row))
-    out = np.memmap(tmp, np.uint8, "w+", shape=(len(keep), row))
+    _allocate(tmp, len(keep) * row, name=dst)
+    out = np.memmap(tmp, np.uint8, "r+", shape=(len(keep), row))
     step = max(1, (64 << 20) // row)                          # about 64 MB of pixels at a time
     for s in range(0, len(keep), step):
         out[s:s + step] = source[keep[s:s + step]]

@@ -6,9 +6,14 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import fcntl
+import json
 import logging
 import os
+import re
 import shutil
+import socket
 import sys
 import threading
 import time
@@ -20,17 +25,19 @@ from typing import Iterator, Sequence
 import pandas as pd
 import yaml
 
-from .records import read_json, write_atomic, write_table
+from .records import check_digests, file_digest, read_json, write_atomic, write_json, write_table
 from .spec import (RUN_KEYS, SECTION_KEYS, STUDY_DEFAULTS, STUDY_KEYS, RunSpec, check_grid, check_keys,
                             check_report, merge)
 from .strategies import MIXES, STRATEGIES, is_limitable
 
 # %% auto #0
-__all__ = ['DONE_FILE', 'ERROR_FILE', 'RUN_PARAMS_FILE', 'RUNS_FILE', 'NOTEBOOKS', 'LOG_FILE', 'LOG_REDRAW_S', 'load_params',
-           'run_params', 'Run', 'experiment_name', 'expand_grid', 'notebooks_dir', 'study_dir', 'run_dir',
-           'is_finished', 'output_to', 'execute_experiment', 'run_record', 'by_experiment', 'Progress', 'run_all',
-           'run_report', 'check_writable', 'settings_differ', 'check_runs', 'run_study', 'collect_results', 'parse_set',
-           'build_parser', 'main']
+__all__ = ['DONE_FILE', 'ERROR_FILE', 'RUN_PARAMS_FILE', 'RUNS_FILE', 'NOTEBOOKS', 'LOG_FILE', 'LOG_REDRAW_S', 'SPLIT_FILE',
+           'CURVE_FILE', 'LOCK_FILE', 'STORAGE_ERRNOS', 'INTERRUPTED', 'load_params', 'run_params', 'Run',
+           'experiment_name', 'expand_grid', 'notebooks_dir', 'study_dir', 'run_dir', 'is_finished', 'output_to',
+           'one_line', 'execute_notebook', 'execute_experiment', 'run_record', 'by_experiment', 'Progress',
+           'StudyInterrupted', 'run_all', 'run_report', 'check_writable', 'settings_differ', 'check_runs', 'run_study',
+           'count_evaluations', 'write_done', 'check_finished', 'study_lock', 'storage_error', 'error_message',
+           'collect_results', 'parse_set', 'build_parser', 'main']
 
 # %% ../nbs/08_study.ipynb #adc20fbb
 def load_params(path: str | Path, profile: str | None = None, overrides: dict | None = None) -> dict:
@@ -152,10 +159,48 @@ def output_to(log: str | Path) -> Iterator[None]:
                 os.close(fd)
 
 
+def one_line(e: BaseException) -> str:
+    """An error in one line: its type (a notebook's: the type raised in its kernel) and the first line of its message."""
+    detail = f"{getattr(e, 'ename', type(e).__name__)}: {getattr(e, 'evalue', str(e))}".strip()
+    return detail.splitlines()[0] if detail else type(e).__name__
+
+
+def execute_notebook(notebook: str | Path, out_nb: Path, log: Path, **options) -> tuple[str, bool]:
+    """Execute notebook with papermill into out_nb, its output appended to log: the error in one line ("" if none) and
+    whether out_nb now holds this execution; it raises only on Ctrl-C. papermill writes into a temporary file, which
+    replaces out_nb only when it holds a whole notebook."""
+    import papermill as pm
+    partial, error = out_nb.with_name(f".{out_nb.stem}.partial.json"), ""
+    try:
+        with output_to(log):
+            pm.execute_notebook(str(notebook), str(partial), progress_bar=False, **options)
+    except OSError as e:                            # papermill could not save it: what it saved before is not the end
+        partial.unlink(missing_ok=True)
+        if e.errno is not None and e.filename in (None, str(partial)):
+            e.filename = str(out_nb)                # the real name
+        return one_line(e), False
+    except KeyboardInterrupt:
+        _keep_notebook(partial, out_nb)
+        raise
+    except Exception as e:
+        error = one_line(e)
+    return error, _keep_notebook(partial, out_nb)
+
+
+def _keep_notebook(partial: Path, out_nb: Path) -> bool:
+    """Move the notebook papermill wrote to partial onto out_nb if it is whole JSON, else delete it (out_nb stays); moved?"""
+    try:
+        json.loads(partial.read_text(encoding="utf-8"))
+        os.replace(partial, out_nb)
+        return True
+    except (OSError, ValueError):                   # not written, cut short by a full disk, or out_nb cannot be replaced
+        partial.unlink(missing_ok=True)
+        return False
+
+
 def execute_experiment(runs: Sequence[Run], folder: str | Path, notebook: str | Path,
                        kernel: str | None = None) -> list[dict]:
     """Execute the experiment notebook once for runs of one experiment, each seed into folder/seed-<s>; one record per run (never raises)."""
-    import papermill as pm
     folder, t0 = Path(folder).resolve(), time.perf_counter()
     if len({r.experiment for r in runs}) != 1:
         raise ValueError(f"execute_experiment takes the runs of one experiment, got {sorted({r.experiment for r in runs})}.")
@@ -166,22 +211,22 @@ def execute_experiment(runs: Sequence[Run], folder: str | Path, notebook: str | 
             (folder / f"seed-{r.seed}").mkdir(parents=True, exist_ok=True)
             write_atomic(folder / f"seed-{r.seed}" / RUN_PARAMS_FILE, lambda f, r=r: f.write(
                 yaml.safe_dump({**r.params, "out_dir": str(folder), "seeds": [r.seed]}, sort_keys=False).encode()))
-        with output_to(folder / LOG_FILE):
-            pm.execute_notebook(str(notebook), str(out_nb), parameters={"params": params, "seeds": [r.seed for r in runs]},
-                                kernel_name=kernel, cwd=str(folder), progress_bar=False, log_output=False)
-    except Exception as e:
-        detail = f"{getattr(e, 'ename', type(e).__name__)}: {getattr(e, 'evalue', str(e))}".strip()
-        error = detail.splitlines()[0] if detail else type(e).__name__
+        error, written = execute_notebook(notebook, out_nb, folder / LOG_FILE, cwd=str(folder), log_output=False,
+                                          parameters={"params": params, "seeds": [r.seed for r in runs]},
+                                          kernel_name=kernel)
+    except OSError as e:                        # the experiment folder cannot be written: its notebook never ran
+        error, written = one_line(e), False
     wall = time.perf_counter() - t0
-    records = [run_record(r, folder / f"seed-{r.seed}", out_nb, error) for r in runs]
+    records = [run_record(r, folder / f"seed-{r.seed}", out_nb if written else None, error) for r in runs]
     overhead = max(wall - sum(rec["seconds"] for rec in records), 0.0) / len(runs)
     return [{**rec, "overhead_s": round(overhead, 1)} for rec in records]
 
 
-def run_record(run: Run, folder: Path, notebook: Path, error: str = "") -> dict:
-    """The outcome of one run from its folder: finished (done.json) with its accuracy and seconds, or failed with its error."""
+def run_record(run: Run, folder: Path, notebook: Path | None, error: str = "") -> dict:
+    """The outcome of one run from its folder: finished (done.json) with its accuracy and seconds, or failed with its error;
+    notebook is the executed notebook that holds its traceback (None: no notebook does)."""
     record = {"experiment": run.experiment, "seed": run.seed, "status": "finished", "seconds": 0.0,
-              "notebook": str(notebook), "error": ""}
+              "notebook": str(notebook or ""), "error": ""}
     if is_finished(folder):
         done = read_json(folder / DONE_FILE)
         seconds = done.get("seconds", done.get("notebook_seconds", 0.0))          # the latter: earlier versions
@@ -257,6 +302,11 @@ class Progress:
                            f"{record['seconds']:.0f} s{tail}", file=self.stream)
             self.bar.update()
 
+    def note(self, line: str) -> None:
+        """Print a line above the bar (from any thread)."""
+        with self.lock:
+            self.bar.write(line, file=self.stream)
+
     def scan(self) -> None:
         """Report the runs that finished since the last scan and show those in progress."""
         running = []
@@ -280,9 +330,58 @@ class Progress:
             self.scan()
 
 
+class StudyInterrupted(KeyboardInterrupt):
+    """Ctrl-C while runs went on, with one record per run: those that ended, and the others marked interrupted."""
+
+    def __init__(self, records: list[dict]):
+        super().__init__("interrupted")
+        self.records = records
+
+
+def _interrupted(runs: Sequence[Run], root: Path, records: list[dict]) -> list[dict]:
+    """records, and one for each run without one: finished if its folder says so, else interrupted."""
+    have = {(r["experiment"], r["seed"]) for r in records}
+    rest = [run_record(r, run_dir(root, r), None) for r in runs if (r.experiment, r.seed) not in have]
+    return records + [{**rec, "overhead_s": 0.0, **({} if rec["status"] == "finished" else
+                                                    {"status": "interrupted", "error": ""})} for rec in rest]
+
+
+def _on_dask(groups: list[list[Run]], root: Path, notebook: Path, workers: int | None, scheduler: str | None,
+             kernel: str | None, done, progress: Progress) -> None:
+    """Run each group as one Dask task; a line when Dask lost a worker that was running one (it then reruns the task)."""
+    from distributed import as_completed
+    with _client(workers, scheduler) as client:
+        tasks, stopping = {f"{g[0].experiment}-{time.time_ns()}": g for g in groups}, threading.Event()
+
+        def lost(event) -> None:
+            msg = event[1]
+            if isinstance(msg, dict) and msg.get("action") == "remove-worker" and not msg.get("expected") \
+                    and not stopping.is_set():
+                for key in set(msg.get("processing-tasks", ())) & set(tasks):
+                    progress.note(f"Dask lost worker {msg.get('worker', '')} while it ran {tasks[key][0].experiment}; "
+                                  "its task runs again, each seed resuming from its last finished iteration")
+
+        client.subscribe_topic("all", lost)
+        futures = {client.submit(execute_experiment, g, str((Path(root) / g[0].experiment).resolve()), str(notebook),
+                                 kernel, pure=False, key=key): g for key, g in tasks.items()}
+        try:
+            for fut in as_completed(futures):
+                try:
+                    done(fut.result())
+                except Exception as e:               # the task never raises: Dask gave up on it (KilledWorker) or lost the cluster
+                    done([{**run_record(r, run_dir(root, r), None, one_line(e)), "overhead_s": 0.0} for r in futures[fut]])
+        except KeyboardInterrupt:                    # Ctrl-C reaches the workers too: their ends are no news, and Dask's
+            stopping.set()                           # tracebacks about the connections it cuts are noise
+            logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
+            raise
+        if not scheduler:
+            client.cluster.close()
+
+
 def run_all(runs: list[Run], root: Path, notebook: Path, workers: int | None = None, scheduler: str | None = None,
             kernel: str | None = None) -> list[dict]:
-    """Execute runs, one notebook per experiment, sequentially or on Dask, with a progress bar over runs; one record per run."""
+    """Execute runs, one notebook per experiment, sequentially or on Dask, with a progress bar over runs; one record per
+    run (StudyInterrupted with them on Ctrl-C)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # kernels inherit it: no TensorFlow start-up noise
     if not runs:                                        # nothing to run: no empty bar
         return []
@@ -294,25 +393,19 @@ def run_all(runs: list[Run], root: Path, notebook: Path, workers: int | None = N
                 progress.report(rec)
 
         groups = by_experiment(runs)
-        if workers is None and scheduler is None:
-            for g in groups:
-                done(execute_experiment(g, Path(root) / g[0].experiment, notebook, kernel))
-        elif groups:
-            from distributed import as_completed
-            with _client(workers, scheduler) as client:
-                futures = [client.submit(execute_experiment, g, str((Path(root) / g[0].experiment).resolve()),
-                                         str(notebook), kernel, pure=False, key=f"{g[0].experiment}-{time.time_ns()}")
-                           for g in groups]
-                for fut in as_completed(futures):
-                    done(fut.result())
-                if not scheduler:
-                    client.cluster.close()
+        try:
+            if workers is None and scheduler is None:
+                for g in groups:
+                    done(execute_experiment(g, Path(root) / g[0].experiment, notebook, kernel))
+            else:
+                _on_dask(groups, root, notebook, workers, scheduler, kernel, done, progress)
+        except KeyboardInterrupt:
+            raise StudyInterrupted(_interrupted(runs, root, records)) from None
     return records
 
 
 def run_report(root: Path, params: dict, notebooks: Path, kernel: str | None = None) -> dict:
     """Execute report.ipynb over the study folder into <root>/report and export it as HTML; a record."""
-    import papermill as pm
     from nbconvert import HTMLExporter
     out = (Path(root) / "report").resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -320,14 +413,11 @@ def run_report(root: Path, params: dict, notebooks: Path, kernel: str | None = N
     rep = params["report"]
     record = {"experiment": "report", "seed": None, "status": "finished", "notebook": str(nb_out), "error": ""}
     t0 = time.perf_counter()
-    try:
-        with output_to(out / LOG_FILE):
-            pm.execute_notebook(str(notebooks / "report.ipynb"), str(nb_out), kernel_name=kernel, cwd=str(out),
+    error, _ = execute_notebook(notebooks / "report.ipynb", nb_out, out / LOG_FILE, kernel_name=kernel, cwd=str(out),
                                 parameters={"study_dir": str(Path(root).resolve()), "out_dir": str(out),
-                                            "target_accuracy": rep["target_accuracy"], "baselines": rep["baselines"]},
-                                progress_bar=False)
-    except Exception as e:
-        record.update(status="failed", error=f"{getattr(e, 'ename', type(e).__name__)}: {getattr(e, 'evalue', e)}")
+                                            "target_accuracy": rep["target_accuracy"], "baselines": rep["baselines"]})
+    if error:
+        record.update(status="failed", error=error)
     if nb_out.is_file():
         html, _ = HTMLExporter().from_filename(str(nb_out))
         write_atomic(out / "report.html", lambda f: f.write(html.encode("utf-8")))
@@ -336,10 +426,19 @@ def run_report(root: Path, params: dict, notebooks: Path, kernel: str | None = N
 
 
 def _write_runs(root: Path, records: list[dict]) -> pd.DataFrame:
-    """runs.csv: one row per run (experiment, seed, status, seconds, overhead_s, notebook, error), written atomically."""
+    """runs.csv: one row per run (experiment, seed, status, seconds, overhead_s, notebook, error), written atomically;
+    then, written or not, the OSError of the first run that failed for its storage (storage_error) is raised."""
     table = pd.DataFrame(records, columns=["experiment", "seed", "status", "seconds", "overhead_s", "notebook", "error"])
     table["seed"] = table.seed.astype("Int64")
-    write_table(table, root / RUNS_FILE, index=False)
+    stop = next((e for rec in records if rec["status"] == "failed"
+                 and (e := storage_error(str(rec["error"]), root / rec["experiment"]))), None)
+    try:
+        write_table(table, root / RUNS_FILE, index=False)
+    except OSError:
+        if stop is None:
+            raise
+    if stop is not None:
+        raise stop
     return table
 
 
@@ -362,14 +461,15 @@ def check_writable(folder: Path) -> None:
 
 
 def settings_differ(folder: Path, spec: RunSpec, data: dict) -> list[str]:
-    """The run keys (and "data") whose values in the run folder's params.json differ from the spec's and its data's."""
-    from ebano_dal.loop import PARAMS_FILE, read_params_file, recorded_run_params
+    """The run keys (and "data", "engine_version") whose values in the run folder's params.json differ from the spec's."""
+    from ebano_dal.loop import PARAMS_FILE, engine_version, read_params_file, recorded_run_params
     if not (folder / PARAMS_FILE).is_file():
         return []
     record = read_params_file(folder)
     saved, wanted = recorded_run_params(record), spec.settings()
     differ = sorted(k for k in set(saved) | set(wanted) if saved.get(k) != wanted.get(k))
-    return differ + (["data"] if record.get("data", {}).get("fingerprint") != data["fingerprint"] else [])
+    differ += ["data"] if record.get("data", {}).get("fingerprint") != data["fingerprint"] else []
+    return differ + (["engine_version"] if record.get("engine_version") != engine_version(spec) else [])
 
 
 def check_runs(runs: list[Run], root: Path, rerun: bool) -> None:
@@ -384,7 +484,8 @@ def check_runs(runs: list[Run], root: Path, rerun: bool) -> None:
 
 
 def _check_runs_here(runs: list[Run], root: Path, rerun: bool) -> None:
-    """Check every run before the first starts; a run folder made with other settings is refused, or emptied to rerun."""
+    """Check every run before the first starts; a run folder made with other settings, or a finished one whose records do
+    not match its done.json, is refused, or emptied to rerun."""
     with output_to(root / LOG_FILE):          # importing Keras prints its backend's start-up lines: into the study's log
         from ebano_dal.loop import check_options, data_fingerprint, image_stores
     specs = [RunSpec.from_dict(r.params) for r in runs]
@@ -399,6 +500,13 @@ def _check_runs_here(runs: list[Run], root: Path, rerun: bool) -> None:
                          + "; choose another --out, or pass --rerun to replace them.")
     for r, _ in stale:
         shutil.rmtree(run_dir(root, r))
+    for r in runs:
+        try:
+            check_finished(run_dir(root, r), r.params["tau"])
+        except ValueError:
+            if not rerun:
+                raise
+            shutil.rmtree(run_dir(root, r))
     if specs[0].data.dataset != "fashion-mnist":                     # decode an image folder once, here, for all runs
         print(f"image store of {specs[0].data_folder()} in {specs[0].data.store_dir} (decoded once, if missing)", flush=True)
         with output_to(root / LOG_FILE):
@@ -421,6 +529,13 @@ def run_study(params_path: str | Path, profile: str | None = None, out: str | Pa
               "store_dir": params["store_dir"] or str((root / "stores").resolve())}
     runs = expand_grid(params)
     check_writable(root)
+    with study_lock(root):
+        return _run_locked(runs, root, params, nbdir, workers, scheduler, kernel, report, rerun)
+
+
+def _run_locked(runs: list[Run], root: Path, params: dict, nbdir: Path, workers: int | None, scheduler: str | None,
+                kernel: str | None, report: bool, rerun: bool) -> pd.DataFrame:
+    """run_study's work once it holds the study folder's lock."""
     check_runs(runs, root, rerun)
     todo = [r for r in runs if not is_finished(run_dir(root, r))]
     earlier = _earlier_overheads(root)                    # a finished run keeps its seconds and overhead in runs.csv
@@ -428,13 +543,109 @@ def run_study(params_path: str | Path, profile: str | None = None, out: str | Pa
                 "status": "skipped", "overhead_s": earlier.get((r.experiment, r.seed), 0.0)}
                for r in runs if r not in todo]
     print(f"{len(runs)} runs in {root}: {len(skipped)} finished already, {len(todo)} to run", flush=True)
-    records = skipped + run_all(todo, root, nbdir / "dal_experiment.ipynb", workers, scheduler, kernel)
+    try:
+        records = skipped + run_all(todo, root, nbdir / "dal_experiment.ipynb", workers, scheduler, kernel)
+    except StudyInterrupted as e:
+        _write_runs(root, skipped + e.records)
+        raise
     table = _write_runs(root, records)                    # before the report, which lists the failed runs
     if report:
         table = _write_runs(root, records + [run_report(root, params, nbdir, kernel)])
     for r in table[table.status == "failed"].itertuples():
-        print(f"FAILED {r.experiment} seed {r.seed}: {r.error} (see {r.notebook})", file=sys.stderr, flush=True)
+        see = f" (see {r.notebook})" if isinstance(r.notebook, str) and r.notebook else ""
+        print(f"FAILED {r.experiment} seed {r.seed}: {r.error}{see}", file=sys.stderr, flush=True)
     return table
+
+# %% ../nbs/08_study.ipynb #5b1c0a02
+SPLIT_FILE, CURVE_FILE = "split.npz", "learning_curve.png"
+
+
+def count_evaluations(metrics: str | Path) -> int:
+    """The evaluations in a metrics.csv: its rows after the header that end with a line break (a row cut short does not count)."""
+    return max(Path(metrics).read_bytes().count(b"\n") - 1, 0)
+
+
+def write_done(folder: str | Path, record: dict) -> dict:
+    """Write done.json, a run's last file: record, the curve's evaluations, and the size and SHA-256 of every file the
+    report reads; return what was written."""
+    from ebano_dal.loop import METRICS_FILE, PARAMS_FILE, QUERIES_FILE
+    folder = Path(folder)
+    names = (METRICS_FILE, QUERIES_FILE, PARAMS_FILE, SPLIT_FILE, CURVE_FILE)
+    done = {**record, "evaluations": count_evaluations(folder / METRICS_FILE),
+            "files": {name: file_digest(folder / name) for name in names}}
+    write_json(folder / DONE_FILE, done)
+    return done
+
+
+def check_finished(folder: str | Path, tau: int) -> bool:
+    """False without done.json; True when the finished run's recorded files are intact and its curve holds tau + 1
+    evaluations; otherwise a ValueError naming the file and the fix."""
+    from ebano_dal.loop import METRICS_FILE
+    folder = Path(folder)
+    if not is_finished(folder):
+        return False
+    fix = f"pass --rerun to run it again, or delete {folder}"
+    done = read_json(folder / DONE_FILE, "the run's finished marker", fix)
+    check_digests(folder, done.get("files", {}), fix)           # a done.json older than the digests records none
+    metrics = folder / METRICS_FILE
+    if not metrics.is_file():
+        raise ValueError(f"{metrics} is missing from a finished run; {fix}.")
+    n = count_evaluations(metrics)
+    if n != tau + 1:
+        raise ValueError(f"{metrics} holds {n} evaluation{'s' * (n != 1)} of a finished run, not τ + 1 = {tau + 1}; {fix}.")
+    return True
+
+# %% ../nbs/08_study.ipynb #5b1c0a04
+LOCK_FILE = ".ebano-dal.lock"
+
+
+@contextmanager
+def study_lock(root: str | Path) -> Iterator[None]:
+    """Hold the study folder's lock for the with-block, or raise ValueError naming the process (PID and host) that holds it."""
+    path = Path(root) / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)            # not inherited by the kernels and workers it starts
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 256, 0).decode(errors="replace").strip() or "another process"
+            raise ValueError(f"{Path(root)} is in use by {holder}; wait for it to end, or choose another --out.") from None
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"ebano-dal PID {os.getpid()} on {socket.gethostname()}".encode(), 0)
+        except OSError as e:
+            raise OSError(e.errno, e.strerror, str(path)) from None
+        yield
+    finally:
+        os.close(fd)                                             # and with it the lock
+
+# %% ../nbs/08_study.ipynb #5b1c0a06
+STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS}
+INTERRUPTED = "interrupted: rerun the same command to resume"
+
+
+def storage_error(error: str, folder: str | Path) -> OSError | None:
+    """The OSError written in an error line (see one_line) if it is a full disk, a missing permission or a read-only file
+    system, naming its file (folder when the line names none); None for any other error."""
+    m = re.search(r"\[Errno (\d+)\] (.*?)(?:: (['\"])(.*?)\3(?: -> .*)?)?$", error)
+    if m is None or int(m[1]) not in STORAGE_ERRNOS:
+        return None
+    return OSError(int(m[1]), m[2], m[4] or str(folder))
+
+
+def error_message(e: Exception) -> str:
+    """The one sentence of an error that ends a study: for a storage OSError the folder, the file and what to do."""
+    if not isinstance(e, OSError) or e.errno not in STORAGE_ERRNOS or not e.filename:
+        return str(e)
+    path = Path(e.filename)
+    folder, writing = (path, "") if path.is_dir() else (path.parent, f" (writing {path.name})")
+    again = "then run the same command again to resume"
+    free = f"free some space there, or choose another --out, {again}"
+    what, fix = {errno.ENOSPC: (f"no space left on the device of {folder}", free),
+                 errno.EDQUOT: (f"disk quota exceeded in {folder}", free),
+                 errno.EROFS: (f"{folder} is on a read-only file system", "choose another --out")}.get(
+        e.errno, (f"{e.strerror.lower()} in {folder}", f"make it writable, or choose another --out, {again}"))
+    return f"{what}{writing}; {fix}."
 
 # %% ../nbs/08_study.ipynb #3e12894b
 def collect_results(root: str | Path) -> pd.DataFrame:
@@ -444,13 +655,14 @@ def collect_results(root: str | Path) -> pd.DataFrame:
     for metrics in sorted(Path(root).glob(f"*/seed-*/{METRICS_FILE}")):
         folder = metrics.parent
         settings = read_run_params(folder)
+        finished = check_finished(folder, settings["tau"])          # a finished run's files as it recorded them
         df = pd.read_csv(metrics)
         df.insert(0, "experiment", folder.parent.name)
         df.insert(1, "seed", int(settings["seed"]))
         for i, k in enumerate(("mix", "limited"), start=2):
             df.insert(i, k, settings[k])
         df.insert(4, "schedule", settings["strategy"])
-        df.insert(5, "finished", is_finished(folder))
+        df.insert(5, "finished", finished)
         frames.append(df)
     if not frames:
         raise FileNotFoundError(f"no run under {root} has written metrics.csv yet; run the study first.")
@@ -493,9 +705,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         table = run_study(args.params, args.profile, args.out, args.workers, args.scheduler, parse_set(args.set),
                           report=not args.no_report, notebooks=args.notebooks, rerun=args.rerun)
-    except (ValueError, FileNotFoundError) as e:
-        print(f"ebano-dal: {e}", file=sys.stderr)
+    except (ValueError, OSError) as e:                  # bad input, a full disk, a folder that cannot be written
+        print(f"ebano-dal: {error_message(e)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(INTERRUPTED, file=sys.stderr)
+        return 130
     counts = table.status.value_counts()
     print(", ".join(f"{n} {s}" for s, n in counts.items()))
     return int("failed" in counts)
