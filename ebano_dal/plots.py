@@ -22,12 +22,13 @@ if TYPE_CHECKING:
 
 # %% auto #0
 __all__ = ['NPIR_CMAP', 'curve_stats', 'plot_learning_curves', 'aulc', 'aulc_summary', 'holm', 'paired_comparison',
-           'best_baselines', 'labels_to_reach', 'default_target', 'labels_summary', 'paired_power', 'seeds_needed',
-           'detectable_difference', 'power_analysis', 'penalty_matrix', 'plot_penalty_matrix', 'queried_class_balance',
-           'study_table', 'plot_baselines', 'plot_against_baselines', 'plot_aulc', 'plot_paired_differences',
-           'plot_explained_variance', 'plot_batch_times', 'plot_ari', 'plot_silhouettes', 'plot_indices_distribution',
-           'plot_indices_vs_softmax', 'plot_visual_explanation', 'plot_numerical_explanation',
-           'plot_local_explanations', 'class_global_table', 'plot_class_global_explanation', 'plot_query_gallery']
+           'best_baselines', 'labels_to_reach', 'default_target', 'labels_summary', 'mean_curve_labels', 'paired_power',
+           'seeds_needed', 'detectable_difference', 'power_analysis', 'penalty_matrix', 'plot_penalty_matrix',
+           'queried_class_balance', 'study_table', 'plot_baselines', 'plot_against_baselines', 'plot_aulc',
+           'draw_paired_differences', 'plot_paired_differences', 'plot_explained_variance', 'plot_batch_times',
+           'plot_ari', 'plot_silhouettes', 'plot_indices_distribution', 'plot_indices_vs_softmax',
+           'plot_visual_explanation', 'plot_numerical_explanation', 'plot_local_explanations', 'class_global_table',
+           'plot_class_global_explanation', 'plot_query_gallery']
 
 # %% ../nbs/09_plots.ipynb #85c9ce24
 def curve_stats(results: pd.DataFrame, metric: str = "test_accuracy") -> pd.DataFrame:
@@ -149,6 +150,18 @@ def labels_summary(results: pd.DataFrame, target: float | None = None) -> pd.Dat
                                                          reached="count", seeds="size")
     return out.assign(target=target).sort_values("labels_mean")
 
+
+def mean_curve_labels(results: pd.DataFrame, target: float) -> pd.Series:
+    """Per experiment: labelled count where its mean accuracy curve first reaches target, linear between evaluations."""
+    def cross(c: pd.DataFrame) -> float:
+        x, y = c.labeled.to_numpy(float), c["mean"].to_numpy(float)
+        i = int(np.argmax(y >= target)) if (y >= target).any() else -1
+        if i <= 0:
+            return float(x[0]) if i == 0 else np.nan
+        return float(x[i - 1] + (target - y[i - 1]) / (y[i] - y[i - 1]) * (x[i] - x[i - 1]))
+    st = curve_stats(results).sort_values(["experiment", "iteration"], kind="stable")
+    return st.groupby("experiment", sort=False).apply(cross, include_groups=False).rename("labels")
+
 # %% ../nbs/09_plots.ipynb #ae234b54
 def _check_power_args(alpha: float, power: float | None = None) -> None:
     """Raise ValueError unless 0 < alpha < 1 and alpha < power < 1."""
@@ -240,21 +253,29 @@ def penalty_matrix(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     return pm
 
 
-def plot_penalty_matrix(pm: pd.DataFrame, title: str | None = None) -> Figure:
-    """Heatmap of a penalty matrix (row beats column) with each row's wins and each column's losses in the margins."""
+def plot_penalty_matrix(pm: pd.DataFrame, title: str | None = None, compared: pd.DataFrame | None = None) -> Figure:
+    """Heatmap of a penalty matrix (row beats column; with compared, wins/compared) with wins and losses in the margins."""
     if list(pm.index) != list(pm.columns):
         raise ValueError("a penalty matrix has the same experiments, in the same order, as rows and columns; "
                          "pass the output of penalty_matrix.")
+    if compared is not None and (list(compared.index) != list(pm.index) or list(compared.columns) != list(pm.columns)):
+        raise ValueError("compared must have the penalty matrix's experiments, in its order, as rows and columns; "
+                         "pass the pair that pooled_penalty_matrix returns.")
     m, k = pm.to_numpy(float), len(pm)
+    n = None if compared is None else compared.to_numpy(float)
+    top = max(1.0, m.max(initial=0.0) if n is None else n.max(initial=0.0))
     wins, losses = m.sum(1), m.sum(0)
     fig, ax = plt.subplots(figsize=(2.8 + 0.55 * k, 2.2 + 0.5 * k))
     shown = np.where(np.eye(k, dtype=bool), np.nan, m)
-    ax.imshow(np.ma.masked_invalid(shown), cmap="Greens", vmin=0, vmax=1.4, extent=(-0.5, k - 0.5, k - 0.5, -0.5))
+    ax.imshow(np.ma.masked_invalid(shown), cmap="Greens", vmin=0, vmax=1.4 * top, extent=(-0.5, k - 0.5, k - 0.5, -0.5))
     for i in range(k):
         ax.add_patch(plt.Rectangle((i - 0.5, i - 0.5), 1, 1, color="lightgrey"))
         for j in range(k):
-            if m[i, j]:
-                ax.text(j, i, "1", ha="center", va="center", fontsize=9, weight="bold", color="white")
+            if i == j or (n is None and not m[i, j]):
+                continue
+            text = f"{m[i, j]:g}" if n is None else (f"{m[i, j]:g}/{n[i, j]:g}" if n[i, j] else "–")
+            ax.text(j, i, text, ha="center", va="center", fontsize=9 if n is None else 8, weight="bold",
+                    color="white" if m[i, j] > top / 2 else "black")
     for i in range(k):                       # margins: wins of each row, losses of each column
         ax.text(k, i, f"{wins[i]:g}", ha="center", va="center", fontsize=9, weight="bold")
         ax.text(i, k, f"{losses[i]:g}", ha="center", va="center", fontsize=9, weight="bold")
@@ -359,6 +380,17 @@ def plot_aulc(results: pd.DataFrame, title: str | None = None) -> Figure:
     return fig
 
 # %% ../nbs/09_plots.ipynb #f0a1b2c4
+def draw_paired_differences(ax, paired: pd.DataFrame, y: Sequence[float], delta: float | None = None) -> None:
+    """Draw paired_comparison rows into ax at heights y: mean difference with its CI, a line at 0, dotted ±delta."""
+    err = np.vstack([paired.diff_mean - paired.ci_low, paired.ci_high - paired.diff_mean])
+    ax.errorbar(paired.diff_mean, y, xerr=np.nan_to_num(err), fmt="o", color="k", ms=4, capsize=3)
+    ax.axvline(0, color="grey", lw=1)
+    if delta:
+        for x in (-delta, delta):
+            ax.axvline(x, color="grey", lw=1, ls=":")
+    ax.grid(alpha=0.3, axis="x")
+
+
 def plot_paired_differences(paired: pd.DataFrame, delta: float | None = 0.005, title: str | None = None) -> Figure:
     """Forest plot of paired_comparison rows (one reference): mean AULC difference with its CI, zero and ±delta marked."""
     if paired.reference.nunique() != 1:
@@ -366,15 +398,9 @@ def plot_paired_differences(paired: pd.DataFrame, delta: float | None = 0.005, t
                          "select one with paired[paired.reference == name].")
     rows = paired.sort_values("diff_mean", ascending=True, ignore_index=True)
     fig, ax = plt.subplots(figsize=(6.5, 0.9 + 0.38 * len(rows)))
-    err = np.vstack([rows.diff_mean - rows.ci_low, rows.ci_high - rows.diff_mean])
-    ax.errorbar(rows.diff_mean, np.arange(len(rows)), xerr=np.nan_to_num(err), fmt="o", color="k", ms=4, capsize=3)
-    ax.axvline(0, color="grey", lw=1)
-    if delta:
-        for x in (-delta, delta):
-            ax.axvline(x, color="grey", lw=1, ls=":")
+    draw_paired_differences(ax, rows, np.arange(len(rows)), delta)
     ax.set_yticks(np.arange(len(rows)), [f"{e} ({w}/{n})" for e, w, n in zip(rows.experiment, rows.wins, rows.seeds)])
     ax.set(xlabel=f"AULC − {rows.reference[0]} (mean, 95 % CI over seeds; seeds won/seeds)", title=title)
-    ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return fig
 
