@@ -16,6 +16,7 @@ own seed-to-seed floor (seed 0 against seed 1). Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import time
 from collections import defaultdict
@@ -32,6 +33,7 @@ from ebano_dal.data import load_fashion_mnist
 from ebano_dal.engine import BatchEBAnO
 from ebano_dal.models import fashion_cnn
 from ebano_dal.records import versions, write_json
+from engine_benchmark import forward_rate
 
 STAGES = ("forward", "cluster", "perturb", "predict", "score")
 
@@ -55,7 +57,7 @@ def clocked(fn, stage: str, spent: dict):
             finally:
                 spent[stage] += np.array([time.perf_counter() - w, time.process_time() - c])
             yield item
-    return gen if stage == "perturb" else call
+    return gen if inspect.isgeneratorfunction(fn) else call
 
 
 def profile(engine: BatchEBAnO, images: np.ndarray) -> tuple[list, dict]:
@@ -75,16 +77,6 @@ def profile(engine: BatchEBAnO, images: np.ndarray) -> tuple[list, dict]:
     finally:
         engine_module.best_explanations = score
     return expl, dict(spent)
-
-
-def forward_rate(model: keras.Model, images: np.ndarray, size: int, repeats: int = 10) -> float:
-    """The model's forward images/s on batches of `size` images (after a warm-up call)."""
-    x = images[np.arange(size) % len(images)]
-    model.predict_on_batch(x)
-    t = time.perf_counter()
-    for _ in range(repeats):
-        model.predict_on_batch(x)
-    return size * repeats / (time.perf_counter() - t)
 
 
 def agreement(a: list, b: list) -> dict:
@@ -112,7 +104,7 @@ def main() -> None:
             wall, cpu = spent.get(stage, np.zeros(2)) * 1000 / args.images
             rows.append({"precision": name, "stage": stage, "wall ms/image": wall, "cpu ms/image": cpu})
         rows.append({"precision": name, "stage": f"model forward at {eng.pass_size} images",
-                     "wall ms/image": 1000 / forward_rate(eng._net, images, eng.pass_size), "cpu ms/image": np.nan})
+                     "wall ms/image": 1000 / forward_rate(eng._net, images, eng.pass_size, 10), "cpu ms/image": np.nan})
     table = pd.DataFrame(rows).pivot(index="stage", columns="precision")
     order = [*STAGES, "total"] + [s for s in table.index if s.startswith("model")]
     table = table.loc[order]
