@@ -30,11 +30,12 @@ from .store import ImageStore
 from .strategies import QueryContext, get_strategy
 
 # %% auto #0
-__all__ = ['STATE_FILE', 'PARAMS_FILE', 'METRICS_FILE', 'QUERIES_FILE', 'QUERY_COLUMNS', 'run_inputs', 'default_store_dir',
-           'image_stores', 'check_options', 'check_data', 'Oracle', 'iteration_seed', 'query_rng', 'rng_from_state',
-           'LoopState', 'build_model', 'default_cache_dir', 'base_spec', 'base_weights_path', 'accuracy', 'base_model',
-           'query_context', 'dal_iteration', 'DALRun', 'data_fingerprint', 'engine_version', 'run_record',
-           'read_params_file', 'recorded_run_params', 'read_run_params', 'run_dal']
+__all__ = ['STATE_FILE', 'PARAMS_FILE', 'METRICS_FILE', 'QUERIES_FILE', 'HISTORY_FILE', 'QUERY_COLUMNS', 'HISTORY_COLUMNS',
+           'run_inputs', 'default_store_dir', 'image_stores', 'check_options', 'check_data', 'Oracle', 'iteration_seed',
+           'query_rng', 'rng_from_state', 'LoopState', 'build_model', 'default_cache_dir', 'base_spec',
+           'base_weights_path', 'accuracy', 'base_model', 'query_context', 'dal_iteration', 'DALRun',
+           'data_fingerprint', 'engine_version', 'run_record', 'read_params_file', 'recorded_run_params',
+           'read_run_params', 'run_dal']
 
 # %% ../nbs/06_loop.ipynb #fdb33747
 def run_inputs(spec: RunSpec) -> tuple[DALSplit, dict[str, tuple[np.ndarray, np.ndarray]]]:
@@ -133,6 +134,7 @@ class Oracle:
 
 # %% ../nbs/06_loop.ipynb #5a4a8469
 STATE_FILE, PARAMS_FILE, METRICS_FILE, QUERIES_FILE = "state.json", "params.json", "metrics.csv", "queries.csv"
+HISTORY_FILE = "history.csv"
 _RESTART = "delete the run folder and run it again"
 
 
@@ -164,6 +166,7 @@ class LoopState:
     queries: list[dict] = field(default_factory=list)
     augmented: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    history: list[dict] = field(default_factory=list)
 
     def save(self, out_dir: str | Path) -> Path:
         """Write state.json atomically (after the files it names)."""
@@ -261,15 +264,23 @@ def _metrics_row(iteration: int, strategy: str, y_labeled: np.ndarray, num_class
             **{f"class_{c}": int(n) for c, n in enumerate(counts)}}
 
 
-def base_model(spec: RunSpec, split: DALSplit, data: dict) -> tuple[Path, dict]:
-    """Weights file and metrics record of the run's base model, trained on S0 with train_base unless cached."""
+def _history_rows(iteration: int, history: TrainHistory) -> list[dict]:
+    """Rows of history.csv for one training: per epoch its training and validation loss, rate and whether it was kept."""
+    return [{"iteration": iteration, "epoch": e + 1, "loss": loss, "val_loss": val, "val_accuracy": acc, "lr": lr,
+             "kept": e == history.best_epoch}
+            for e, (loss, val, acc, lr) in enumerate(zip(history.loss, history.val_loss, history.val_accuracy, history.lr))]
+
+
+def base_model(spec: RunSpec, split: DALSplit, data: dict) -> tuple[Path, dict, list[dict]]:
+    """Weights file, metrics record and training history of the run's base model, trained on S0 unless cached."""
     (x_s0, y_s0), (x_val, y_val), (x_test, y_test) = (_part(split, data, p) for p in ("s0", "val", "test"))
     num_classes = len(split.class_counts["s0"])
     base = base_spec(spec, split, x_s0.shape[1:], num_classes)
     path = base_weights_path(spec, base)
     meta = path.with_name(path.name[:-len(WEIGHTS_SUFFIX)] + ".json")
     if path.is_file() and meta.is_file():
-        return path, read_json(meta, "a cached base model's record", f"delete {path.name} and its .json beside it")["record"]
+        cached = read_json(meta, "a cached base model's record", f"delete {path.name} and its .json beside it")
+        return path, cached["record"], cached.get("history", [])   # cached before histories were kept: none
     sw, seed = Stopwatch(), iteration_seed(spec.seed, 0)
     keras.utils.set_random_seed(seed)
     model = build_model(spec, x_s0.shape[1:], num_classes)
@@ -280,8 +291,9 @@ def base_model(spec: RunSpec, split: DALSplit, data: dict) -> tuple[Path, dict]:
         test_accuracy = accuracy(model, x_test, y_test, spec.train.predict_batch_size)
     record = _metrics_row(0, "base", y_s0, num_classes, 0, history, test_accuracy, sw)
     save_weights(model, path)
-    write_json(meta, {"spec": base, "record": record})
-    return path, record
+    rows = _history_rows(0, history)
+    write_json(meta, {"spec": base, "record": record, "history": rows})
+    return path, record, rows
 
 # %% ../nbs/06_loop.ipynb #2bb22ccf
 def _load_augmented(out_dir: Path, files: list[str], like: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -389,7 +401,7 @@ def dal_iteration(spec: RunSpec, split: DALSplit, data: dict, state: LoopState, 
                for r, (p, d, rule, s, l) in enumerate(zip(result.indices, chosen, result.rules, result.scores, labels))]
     row = _metrics_row(i, name, y_all[labeled], num_classes, len(y_aug), history, test_accuracy, sw)
     new = LoopState(i, labeled, weights, rng.bit_generator.state, state.metrics + [row], state.queries + queries,
-                    augmented, state.seconds + time.perf_counter() - t0)
+                    augmented, state.seconds + time.perf_counter() - t0, state.history + _history_rows(i, history))
     new.save(out_dir)
     new.prune(out_dir)
     return new
@@ -480,20 +492,25 @@ def _start_run(spec: RunSpec, split: DALSplit, data: dict, out_dir: Path, record
     """Write params.json (the run record and versions), get the shared base model and save the state of iteration 0."""
     t0 = time.perf_counter()
     write_json(out_dir / PARAMS_FILE, {**record, "versions": versions()})
-    path, record = base_model(spec, split, data)
+    path, record, history = base_model(spec, split, data)
     weights = f"weights_000{WEIGHTS_SUFFIX}"
     write_atomic(out_dir / weights, lambda f: f.write(path.read_bytes()))
     state = LoopState(0, split.s0.tolist(), weights, query_rng(spec.seed).bit_generator.state, [record],
-                      seconds=time.perf_counter() - t0)
+                      seconds=time.perf_counter() - t0, history=history)
     state.save(out_dir)
     return state
 
 
+HISTORY_COLUMNS = ["iteration", "epoch", "loss", "val_loss", "val_accuracy", "lr", "kept"]
+
+
 def _write_records(out_dir: Path, state: LoopState) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """metrics.csv and queries.csv from the state, written atomically; also returned."""
+    """metrics.csv, queries.csv and (once it has rows) history.csv from the state, written atomically; the first two returned."""
     metrics = pd.DataFrame(state.metrics)
     queries = pd.DataFrame(state.queries, columns=QUERY_COLUMNS)
-    for df, name in ((metrics, METRICS_FILE), (queries, QUERIES_FILE)):
+    files = [(metrics, METRICS_FILE), (queries, QUERIES_FILE)]
+    files += [(pd.DataFrame(state.history, columns=HISTORY_COLUMNS), HISTORY_FILE)] if state.history else []
+    for df, name in files:
         write_atomic(out_dir / name, lambda f, df=df: f.write(df.to_csv(index=False).encode()))
     return metrics, queries
 

@@ -21,13 +21,14 @@ if TYPE_CHECKING:
     from ebano_dal.explain import Explanation
 
 # %% auto #0
-__all__ = ['NPIR_CMAP', 'curve_stats', 'plot_learning_curves', 'aulc', 'aulc_summary', 'holm', 'paired_comparison',
-           'best_baselines', 'labels_to_reach', 'default_target', 'labels_summary', 'mean_curve_labels', 'paired_power',
-           'seeds_needed', 'detectable_difference', 'power_analysis', 'penalty_matrix', 'plot_penalty_matrix',
-           'queried_class_balance', 'study_table', 'plot_baselines', 'plot_against_baselines', 'plot_aulc',
-           'draw_paired_differences', 'plot_paired_differences', 'plot_explained_variance', 'plot_batch_times',
-           'plot_ari', 'plot_silhouettes', 'plot_indices_distribution', 'plot_indices_vs_softmax',
-           'plot_visual_explanation', 'plot_numerical_explanation', 'plot_local_explanations', 'class_global_table',
+__all__ = ['HISTORY_NEEDS', 'NPIR_CMAP', 'curve_stats', 'plot_learning_curves', 'aulc', 'aulc_summary', 'holm',
+           'paired_comparison', 'best_baselines', 'labels_to_reach', 'default_target', 'labels_summary',
+           'mean_curve_labels', 'paired_power', 'seeds_needed', 'detectable_difference', 'power_analysis',
+           'penalty_matrix', 'plot_penalty_matrix', 'queried_class_balance', 'study_table', 'plot_baselines',
+           'plot_against_baselines', 'plot_aulc', 'draw_paired_differences', 'plot_paired_differences',
+           'plot_training_history', 'plot_explained_variance', 'plot_batch_times', 'plot_ari', 'plot_silhouettes',
+           'plot_indices_distribution', 'plot_indices_vs_softmax', 'plot_visual_explanation',
+           'plot_numerical_explanation', 'plot_local_explanations', 'class_global_table',
            'plot_class_global_explanation', 'plot_query_gallery']
 
 # %% ../nbs/09_plots.ipynb #85c9ce24
@@ -401,6 +402,35 @@ def plot_paired_differences(paired: pd.DataFrame, delta: float | None = 0.005, t
     draw_paired_differences(ax, rows, np.arange(len(rows)), delta)
     ax.set_yticks(np.arange(len(rows)), [f"{e} ({w}/{n})" for e, w, n in zip(rows.experiment, rows.wins, rows.seeds)])
     ax.set(xlabel=f"AULC − {rows.reference[0]} (mean, 95 % CI over seeds; seeds won/seeds)", title=title)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/09_plots.ipynb #bdb9e57c
+HISTORY_NEEDS = ("iteration", "epoch", "loss", "val_loss", "kept")
+
+
+def plot_training_history(history: pd.DataFrame, title: str | None = None) -> Figure:
+    """Training and validation loss per epoch of every training of one run, a line per iteration, kept epochs marked."""
+    missing = [c for c in HISTORY_NEEDS if c not in history.columns]
+    if missing:
+        raise ValueError(f"the history table lacks the column(s) {', '.join(missing)}; pass a run's history.csv "
+                         "(written by ebano_dal.loop.run_dal).")
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), sharex=True)
+    iterations = sorted(history.iteration.unique())
+    colours = plt.get_cmap("viridis_r")(np.linspace(0.15, 0.95, len(iterations)))
+    for it, colour in zip(iterations, colours):
+        h = history[history.iteration == it]
+        axes[0].plot(h.epoch, h.loss, color=colour, lw=1)
+        axes[1].plot(h.epoch, h.val_loss, color=colour, lw=1, label=str(it))
+    kept = history[history.kept.astype(bool)]
+    axes[1].plot(kept.epoch, kept.val_loss, "o", color="k", ms=3, label="kept")
+    axes[0].set(xlabel="epoch", ylabel="training loss")
+    axes[1].set(xlabel="epoch", ylabel="validation loss")
+    axes[1].legend(title="iteration", fontsize=7, title_fontsize=7, ncol=2, loc="upper right")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    fig.suptitle(title)
     fig.tight_layout()
     return fig
 
