@@ -618,4 +618,5 @@ d = { 'settings': { 'branch': 'main',
                                  'ebano_dal.study.storage_error': ('study.html#storage_error', 'ebano_dal/study.py'),
                                  'ebano_dal.study.study_dir': ('study.html#study_dir', 'ebano_dal/study.py'),
                                  'ebano_dal.study.study_lock': ('study.html#study_lock', 'ebano_dal/study.py'),
+                                 'ebano_dal.study.submit_as_free': ('study.html#submit_as_free', 'ebano_dal/study.py'),
                                  'ebano_dal.study.write_done': ('study.html#write_done', 'ebano_dal/study.py')}}}

@@ -20,7 +20,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import pandas as pd
 import yaml
@@ -35,9 +35,9 @@ __all__ = ['DONE_FILE', 'ERROR_FILE', 'RUN_PARAMS_FILE', 'RUNS_FILE', 'NOTEBOOKS
            'CURVE_FILE', 'LOCK_FILE', 'STORAGE_ERRNOS', 'INTERRUPTED', 'load_params', 'run_params', 'Run',
            'experiment_name', 'expand_grid', 'notebooks_dir', 'study_dir', 'run_dir', 'is_finished', 'output_to',
            'one_line', 'execute_notebook', 'execute_experiment', 'run_record', 'by_experiment', 'Progress',
-           'StudyInterrupted', 'run_all', 'run_report', 'check_writable', 'settings_differ', 'check_runs', 'run_study',
-           'count_evaluations', 'write_done', 'check_finished', 'study_lock', 'storage_error', 'error_message',
-           'collect_results', 'parse_set', 'build_parser', 'main']
+           'StudyInterrupted', 'submit_as_free', 'run_all', 'run_report', 'check_writable', 'settings_differ',
+           'check_runs', 'run_study', 'count_evaluations', 'write_done', 'check_finished', 'study_lock',
+           'storage_error', 'error_message', 'collect_results', 'parse_set', 'build_parser', 'main']
 
 # %% ../nbs/08_study.ipynb #adc20fbb
 def load_params(path: str | Path, profile: str | None = None, overrides: dict | None = None) -> dict:
@@ -346,10 +346,28 @@ def _interrupted(runs: Sequence[Run], root: Path, records: list[dict]) -> list[d
                                                     {"status": "interrupted", "error": ""})} for rec in rest]
 
 
+def submit_as_free(client, items: Sequence, submit: Callable) -> Iterator[tuple]:
+    """Submit items as the cluster's worker threads come free, never more at once than it has; yield (item, future) as each ends."""
+    from distributed import as_completed
+    queue, running, finished = list(items), {}, as_completed()
+
+    def top_up() -> None:
+        while queue and len(running) < max(sum(client.nthreads().values()), 1):
+            item = queue.pop(0)
+            fut = submit(item)
+            running[fut] = item
+            finished.add(fut)
+
+    top_up()
+    for fut in finished:
+        item = running.pop(fut)
+        top_up()                                     # the next task starts before this one's records are handled
+        yield item, fut
+
+
 def _on_dask(groups: list[list[Run]], root: Path, notebook: Path, workers: int | None, scheduler: str | None,
              kernel: str | None, done, progress: Progress) -> None:
     """Run each group as one Dask task; a line when Dask lost a worker that was running one (it then reruns the task)."""
-    from distributed import as_completed
     with _client(workers, scheduler) as client:
         tasks, stopping = {f"{g[0].experiment}-{time.time_ns()}": g for g in groups}, threading.Event()
 
@@ -362,14 +380,14 @@ def _on_dask(groups: list[list[Run]], root: Path, notebook: Path, workers: int |
                                   "its task runs again, each seed resuming from its last finished iteration")
 
         client.subscribe_topic("all", lost)
-        futures = {client.submit(execute_experiment, g, str((Path(root) / g[0].experiment).resolve()), str(notebook),
-                                 kernel, pure=False, key=key): g for key, g in tasks.items()}
+        submit = lambda key: client.submit(execute_experiment, tasks[key], str((Path(root) / tasks[key][0].experiment).resolve()),
+                                           str(notebook), kernel, pure=False, key=key)
         try:
-            for fut in as_completed(futures):
+            for key, fut in submit_as_free(client, list(tasks), submit):
                 try:
                     done(fut.result())
                 except Exception as e:               # the task never raises: Dask gave up on it (KilledWorker) or lost the cluster
-                    done([{**run_record(r, run_dir(root, r), None, one_line(e)), "overhead_s": 0.0} for r in futures[fut]])
+                    done([{**run_record(r, run_dir(root, r), None, one_line(e)), "overhead_s": 0.0} for r in tasks[key]])
         except KeyboardInterrupt:                    # Ctrl-C reaches the workers too: their ends are no news, and Dask's
             stopping.set()                           # tracebacks about the connections it cuts are noise
             logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
