@@ -352,7 +352,8 @@ def submit_as_free(client, items: Sequence, submit: Callable) -> Iterator[tuple]
     queue, running, finished = list(items), {}, as_completed()
 
     def top_up() -> None:
-        while queue and len(running) < max(sum(client.nthreads().values()), 1):
+        slots = max(sum(client.nthreads().values()), 1)        # asked at every refill: workers may join or leave
+        while queue and len(running) < slots:
             item = queue.pop(0)
             fut = submit(item)
             running[fut] = item
