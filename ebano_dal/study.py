@@ -241,8 +241,9 @@ def _client(workers: int | None, scheduler: str | None):
     if scheduler:
         return Client(scheduler)
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=0,
-                           dashboard_address=None, silence_logs=logging.ERROR)
-    return Client(cluster)
+                           dashboard_address=None, silence_logs=logging.ERROR,
+                           scheduler_kwargs={"dashboard_address": ":0"})   # its HTTP server on a free port, not 8787:
+    return Client(cluster)                                                   # no warning when another study holds 8787
 
 
 def by_experiment(runs: Sequence[Run]) -> list[list[Run]]:
