@@ -21,7 +21,7 @@ from .strategies import (MIXES, STRATEGIES, Strategy, build_strategy, get_strate
 __all__ = ['Check', 'DATASETS', 'ARCHITECTURES', 'PRECISIONS', 'OPTIMIZERS', 'DATA_ENV', 'SECTIONS', 'RUN_FIELDS', 'RUN_KEYS',
            'PATH_KEYS', 'STUDY_DEFAULTS', 'STUDY_KEYS', 'SECTION_KEYS', 'count', 'number', 'choice', 'boolean',
            'mapping', 'folder', 'class_list', 'setting', 'DataSpec', 'TrainSpec', 'QuerySpec', 'RunSpec', 'check_keys',
-           'merge', 'check_grid', 'check_report', 'describe']
+           'merge', 'check_seeds', 'check_grid', 'check_report', 'describe']
 
 # %% ../nbs/05a_spec.ipynb #1d8e59e9
 Check = Callable[[str, Any], Any]
@@ -305,7 +305,7 @@ STUDY_DEFAULTS: dict = {
 }
 STUDY_KEYS = ("grid", "report", "profiles")
 SECTION_KEYS = {"grid": ("seeds", "experiments"), "report": ("target_accuracy", "baselines"),
-                "experiment": ("strategy", "mix", "limited", "strategy_params")}
+                "experiment": ("strategy", "mix", "limited", "strategy_params", "seeds")}
 
 
 def check_keys(d: dict, known: Sequence[str], where: str) -> None:
@@ -325,16 +325,19 @@ def merge(base: dict, over: dict) -> dict:
     return out
 
 
+def check_seeds(seeds, name: str) -> None:
+    """Raise ValueError unless seeds (named name in the message) is a non-empty list of distinct non-negative ints."""
+    if not isinstance(seeds, list) or not seeds or len(set(map(str, seeds))) != len(seeds) \
+            or not all(_is_int(s) and s >= 0 for s in seeds):
+        raise ValueError(f"{name}={seeds!r} must be a non-empty list of distinct non-negative ints, e.g. [0, 1, 2].")
+
+
 def check_grid(grid: dict) -> None:
     """Raise ValueError for a grid whose seeds or experiments are malformed."""
     check_keys(grid, SECTION_KEYS["grid"], "grid")
-    seeds = grid["seeds"]
-    if not isinstance(seeds, list) or not seeds or len(set(map(str, seeds))) != len(seeds):
-        raise ValueError(f"grid.seeds={seeds!r} must be a non-empty list of distinct non-negative ints, e.g. [0, 1, 2].")
-    for s in seeds:
-        count(0)("grid.seeds", s)
+    check_seeds(grid["seeds"], "grid.seeds")
     if not isinstance(grid["experiments"], list) or not grid["experiments"]:
-        raise ValueError("grid.experiments must be a non-empty list of {strategy, mix, limited, strategy_params} "
+        raise ValueError("grid.experiments must be a non-empty list of {strategy, mix, limited, strategy_params, seeds} "
                          "entries.")
     for e in grid["experiments"]:
         check_keys(e, SECTION_KEYS["experiment"], "a grid experiment")
@@ -349,6 +352,8 @@ def check_grid(grid: dict) -> None:
                 if v not in allowed or (key == "limited") != isinstance(v, bool):
                     raise ValueError(f"grid experiment {e!r} has {key}={v!r}; use one of "
                                      f"{', '.join(map(str, allowed))}.")
+        if "seeds" in e:                    # its own seeds in place of grid.seeds, e.g. more where it varies more
+            check_seeds(e["seeds"], f"grid experiment {e['strategy']}: seeds")
 
 
 def check_report(report: dict) -> None:

@@ -104,7 +104,7 @@ def expand_grid(params: dict) -> list[Run]:
                 if name in seen:
                     raise ValueError(f"grid experiment {name!r} is listed twice; remove one of them.")
                 seen.add(name)
-                for s in params["grid"]["seeds"]:
+                for s in e.get("seeds", params["grid"]["seeds"]):          # its own seeds, if it lists them
                     spec = RunSpec.from_dict({**base, "strategy": e["strategy"], "mix": mix, "limited": limited,
                                               "strategy_params": {**base.get("strategy_params", {}), **options},
                                               "seed": int(s)})
